@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"unicode/utf8"
+
+	"github.com/ore-go/ore/compile"
+)
+
+// Dialect is SQLite's SQL dialect for the compiler. Its zero value is ready
+// to use.
+type Dialect struct{}
+
+var (
+	_ compile.Dialect             = Dialect{}
+	_ compile.LimitOffsetCompiler = Dialect{}
+	_ compile.InListCompiler      = Dialect{}
+)
+
+// Name returns "sqlite".
+func (Dialect) Name() string { return "sqlite" }
+
+// Features reports what SQLite 3.54 has.
+func (Dialect) Features() compile.Feature {
+	return compile.FeatReturning | compile.FeatRightJoin | compile.FeatFullJoin |
+		compile.FeatUpdateFrom | compile.FeatOnConflict | compile.FeatCTEMaterialized |
+		compile.FeatWindowFunctions | compile.FeatNullsOrder | compile.FeatAggregateFilter |
+		compile.FeatUpsertSelectNeedsWhere | compile.FeatSavepoints | compile.FeatTransactionalDDL
+}
+
+// AppendIdent appends name in double quotes, doubling any double quote.
+func (Dialect) AppendIdent(b []byte, name string) []byte {
+	return compile.AppendQuoted(b, name, '"')
+}
+
+// AppendPlaceholder appends ?.
+func (Dialect) AppendPlaceholder(b []byte, _ int) []byte {
+	return append(b, '?')
+}
+
+// CastType returns the type name whose affinity converts to t's storage
+// class. Dates and times are text in SQLite: CAST(x AS DATETIME) would
+// apply NUMERIC affinity and turn '2024-01-02' into 2024.
+func (Dialect) CastType(t compile.Type) (string, bool) {
+	switch t.Kind {
+	case compile.TypeBool, compile.TypeSmallInt, compile.TypeInt, compile.TypeBigInt:
+		return "INTEGER", true
+	case compile.TypeReal, compile.TypeDouble:
+		return "REAL", true
+	case compile.TypeNumeric:
+		return "NUMERIC", true
+	case compile.TypeText, compile.TypeVarchar, compile.TypeDate, compile.TypeTime,
+		compile.TypeTimestamp, compile.TypeTimestampTZ, compile.TypeUUID, compile.TypeJSON:
+		return "TEXT", true
+	case compile.TypeBytes:
+		return "BLOB", true
+	case compile.TypeNamed:
+		return t.Name, t.Name != ""
+	}
+	return "", false
+}
+
+// CompileLimitOffset writes LIMIT -1 before an OFFSET that has no LIMIT:
+// SQLite's grammar has no OFFSET on its own.
+func (Dialect) CompileLimitOffset(c *compile.Compiler, limit, offset compile.Expr) {
+	c.WriteString(" LIMIT ")
+	if limit != nil {
+		c.Operand(limit)
+	} else {
+		c.WriteString("-1")
+	}
+	if offset != nil {
+		c.WriteString(" OFFSET ")
+		c.Operand(offset)
+	}
+}
+
+// CompileInList writes a long IN list as x IN (SELECT value FROM
+// json_each(?)) with the values in one JSON array argument: one SQL text for
+// every length, and no limit on the number of values. It declines when a
+// value has no exact JSON form (bytes, times, NaN, invalid UTF-8).
+func (Dialect) CompileInList(c *compile.Compiler, x compile.Expr, values []any, not bool) bool {
+	for _, v := range values {
+		if !jsonExact(v) {
+			return false
+		}
+	}
+	doc, err := json.Marshal(values)
+	if err != nil {
+		return false
+	}
+	c.Operand(x)
+	if not {
+		c.WriteString(" NOT IN (SELECT value FROM json_each(")
+	} else {
+		c.WriteString(" IN (SELECT value FROM json_each(")
+	}
+	c.BindValue(string(doc))
+	c.WriteString("))")
+	return true
+}
+
+// jsonExact reports whether v survives a trip through JSON unchanged as the
+// SQLite value it would bind as.
+func jsonExact(v any) bool {
+	if v == nil {
+		return false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Type().PkgPath() != "" {
+		return false // a named type may have its own driver.Valuer
+	}
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Bool:
+		return true
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		return !math.IsNaN(f) && !math.IsInf(f, 0)
+	case reflect.String:
+		return utf8.ValidString(rv.String())
+	}
+	return false
+}
