@@ -97,20 +97,22 @@ func (x expr[T]) cmp(op compile.BinaryOp, y compile.Expr) Expr[bool] {
 // bind returns the node binding v.
 func bind(v any) compile.Expr { return &compile.Bind{Value: v} }
 
-func (x expr[T]) Eq(v T) Expr[bool]                { return x.cmp(compile.OpEq, bind(v)) }
-func (x expr[T]) Ne(v T) Expr[bool]                { return x.cmp(compile.OpNe, bind(v)) }
-func (x expr[T]) Lt(v T) Expr[bool]                { return x.cmp(compile.OpLt, bind(v)) }
-func (x expr[T]) Le(v T) Expr[bool]                { return x.cmp(compile.OpLe, bind(v)) }
-func (x expr[T]) Gt(v T) Expr[bool]                { return x.cmp(compile.OpGt, bind(v)) }
-func (x expr[T]) Ge(v T) Expr[bool]                { return x.cmp(compile.OpGe, bind(v)) }
-func (x expr[T]) EqExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpEq, nodeOf(e)) }
-func (x expr[T]) NeExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpNe, nodeOf(e)) }
-func (x expr[T]) LtExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpLt, nodeOf(e)) }
-func (x expr[T]) LeExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpLe, nodeOf(e)) }
-func (x expr[T]) GtExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpGt, nodeOf(e)) }
-func (x expr[T]) GeExpr(e Expr[T]) Expr[bool]      { return x.cmp(compile.OpGe, nodeOf(e)) }
-func (x expr[T]) IsDistinctFrom(v T) Expr[bool]    { return x.cmp(compile.OpIsDistinctFrom, bind(v)) }
-func (x expr[T]) IsNotDistinctFrom(v T) Expr[bool] { return x.cmp(compile.OpIsNotDistinctFrom, bind(v)) }
+func (x expr[T]) Eq(v T) Expr[bool]             { return x.cmp(compile.OpEq, bind(v)) }
+func (x expr[T]) Ne(v T) Expr[bool]             { return x.cmp(compile.OpNe, bind(v)) }
+func (x expr[T]) Lt(v T) Expr[bool]             { return x.cmp(compile.OpLt, bind(v)) }
+func (x expr[T]) Le(v T) Expr[bool]             { return x.cmp(compile.OpLe, bind(v)) }
+func (x expr[T]) Gt(v T) Expr[bool]             { return x.cmp(compile.OpGt, bind(v)) }
+func (x expr[T]) Ge(v T) Expr[bool]             { return x.cmp(compile.OpGe, bind(v)) }
+func (x expr[T]) EqExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpEq, nodeOf(e)) }
+func (x expr[T]) NeExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpNe, nodeOf(e)) }
+func (x expr[T]) LtExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpLt, nodeOf(e)) }
+func (x expr[T]) LeExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpLe, nodeOf(e)) }
+func (x expr[T]) GtExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpGt, nodeOf(e)) }
+func (x expr[T]) GeExpr(e Expr[T]) Expr[bool]   { return x.cmp(compile.OpGe, nodeOf(e)) }
+func (x expr[T]) IsDistinctFrom(v T) Expr[bool] { return x.cmp(compile.OpIsDistinctFrom, bind(v)) }
+func (x expr[T]) IsNotDistinctFrom(v T) Expr[bool] {
+	return x.cmp(compile.OpIsNotDistinctFrom, bind(v))
+}
 
 func (x expr[T]) In(vs ...T) Expr[bool]    { return x.in(vs, false) }
 func (x expr[T]) NotIn(vs ...T) Expr[bool] { return x.in(vs, true) }

@@ -13,14 +13,14 @@ import (
 
 type usersTable struct {
 	ore.Table
-	ID        ore.Col[int64]           `ore:"id,pk,identity"`
-	Name      ore.Col[string]          `ore:"name"`
-	Email     ore.Col[*string]         `ore:"email,unique"`
-	Age       ore.Col[int32]           `ore:"age"`
-	Active    ore.Col[bool]            `ore:"active"`
-	Score     ore.Col[float64]         `ore:"score"`
-	ManagerID ore.Col[*int64]          `ore:"manager_id"`
-	CreatedAt ore.Col[time.Time]       `ore:"created_at"`
+	ID        ore.Col[int64]            `ore:"id,pk,identity"`
+	Name      ore.Col[string]           `ore:"name"`
+	Email     ore.Col[*string]          `ore:"email,unique"`
+	Age       ore.Col[int32]            `ore:"age"`
+	Active    ore.Col[bool]             `ore:"active"`
+	Score     ore.Col[float64]          `ore:"score"`
+	ManagerID ore.Col[*int64]           `ore:"manager_id"`
+	CreatedAt ore.Col[time.Time]        `ore:"created_at"`
 	Nickname  ore.Col[sql.Null[string]] `ore:"nickname"`
 }
 

@@ -374,7 +374,9 @@ func (s SelectStmt[R]) WithRecursive(ctes ...CTE) SelectStmt[R] {
 }
 
 // Union returns s UNION q: the distinct rows of both.
-func (s SelectStmt[R]) Union(q Query[R]) CompoundStmt[R] { return compound[R](s, compile.Union, false, q) }
+func (s SelectStmt[R]) Union(q Query[R]) CompoundStmt[R] {
+	return compound[R](s, compile.Union, false, q)
+}
 
 // UnionAll returns s UNION ALL q: the rows of both, duplicates kept.
 func (s SelectStmt[R]) UnionAll(q Query[R]) CompoundStmt[R] {
