@@ -148,7 +148,7 @@ func Into[T any](s Statement) Query[T] { return intoQuery[T]{s} }
 type intoQuery[T any] struct{ s Statement }
 
 func (q intoQuery[T]) Build() (compile.Stmt, error) { return buildStmt(q.s) }
-func (q intoQuery[T]) rowType() (v T)                { return v }
+func (q intoQuery[T]) rowType() (v T)               { return v }
 func (q intoQuery[T]) queryNode() compile.Query {
 	n, err := buildStmt(q.s)
 	if err != nil {

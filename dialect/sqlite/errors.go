@@ -77,4 +77,3 @@ func after(msg, prefix string) string {
 	}
 	return s
 }
-
