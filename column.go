@@ -73,6 +73,9 @@ func (c Col[T]) ToDefault() Assignment {
 func (c Col[T]) assign(v compile.Expr) Assignment {
 	col, ok := c.n.(*compile.Column)
 	if !ok {
+		if b, isBad := c.n.(*compile.Bad); isBad {
+			return Assignment{err: b.Err}
+		}
 		return Assignment{err: errUnbound}
 	}
 	return Assignment{column: col.Name, table: col.Table, value: v}
@@ -107,11 +110,13 @@ func newColumn[T any](t *compile.Table, def *ColumnDef) Col[T] {
 // binder is implemented by *Col[T]; NewTable and Alias find columns by it.
 type binder interface {
 	bind(t *compile.Table, def *ColumnDef)
+	fail(err error)
 	goTypeOf() reflect.Type
 	column() AnyColumn
 }
 
 func (c *Col[T]) bind(t *compile.Table, def *ColumnDef) { *c = newColumn[T](t, def) }
+func (c *Col[T]) fail(err error)                        { *c = Col[T]{expr: expr[T]{&compile.Bad{Err: err}}} }
 func (c *Col[T]) goTypeOf() reflect.Type                { return reflect.TypeFor[T]() }
 func (c *Col[T]) column() AnyColumn                     { return *c }
 

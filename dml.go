@@ -51,6 +51,9 @@ func (s InsertStmt) Build() (compile.Stmt, error) {
 // (Users.Name.To("ann")). The first row decides the column list; every
 // other row must assign the same columns, in any order.
 func (s InsertStmt) Values(assigns ...Assignment) InsertStmt {
+	if s.t == nil {
+		return s // the missing table is recorded already
+	}
 	if s.n.Query != nil || s.n.DefaultValues {
 		s.fail(errors.New("ore: Values on an INSERT that has a query or DEFAULT VALUES"))
 		return s
@@ -155,19 +158,17 @@ func (s InsertStmt) conflict() compile.OnConflict {
 	return compile.OnConflict{}
 }
 
-// OnConflict returns the statement with ON CONFLICT (cols): what
+// OnConflict returns the statement with ON CONFLICT (target): what
 // DoNothing or DoUpdate do applies when a row would violate the unique
-// index on cols.
-func (s InsertStmt) OnConflict(cols ...AnyColumn) InsertStmt {
-	oc := s.conflict()
-	oc.Columns = make([]string, len(cols))
-	for i, c := range cols {
-		if isNil(c) || c.Name() == "" {
-			s.fail(errors.New("ore: OnConflict: nil or unbound column"))
-			return s
-		}
-		oc.Columns[i] = c.Name()
+// index on target, given as its columns (OnConflict(Users.Email)) or, for
+// an index on expressions, as those (OnConflict(ore.Lower(Users.Name))).
+func (s InsertStmt) OnConflict(target ...Selectable) InsertStmt {
+	if len(target) == 0 {
+		s.fail(errors.New("ore: OnConflict with no target; use DoNothing alone to skip any conflict"))
+		return s
 	}
+	oc := s.conflict()
+	oc.Target = nodesOf(target)
 	s.n.OnConflict = &oc
 	return s
 }

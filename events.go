@@ -3,6 +3,7 @@ package ore
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -159,7 +160,7 @@ func echoListener(logger *slog.Logger) Listener {
 		AfterExecute: func(ctx context.Context, e *ExecEvent) {
 			attrs := []slog.Attr{
 				slog.String("sql", e.SQL),
-				slog.Any("args", e.Args),
+				slog.Any("args", displayArgs(e.Args)),
 				slog.Duration("duration", e.Duration),
 				slog.Int64("rows", e.RowsAffected),
 			}
@@ -180,4 +181,24 @@ func echoListener(logger *slog.Logger) Listener {
 			logger.LogAttrs(ctx, slog.LevelInfo, "ore: rollback", slog.String("savepoint", e.Savepoint))
 		},
 	}
+}
+
+// displayArgs returns args for logging, with pointers shown as the values
+// they point to (or nil).
+func displayArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == nil {
+			continue
+		}
+		if v := reflect.ValueOf(a); v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				out[i] = nil
+			} else {
+				out[i] = v.Elem().Interface()
+			}
+		}
+	}
+	return out
 }

@@ -181,7 +181,14 @@ func declare(v reflect.Value, name string) (*Table, error) {
 		}
 	}
 	if t == nil {
-		return nil, fmt.Errorf("%s does not embed ore.Table", typ)
+		// Nowhere to keep the error but in the columns themselves.
+		err := fmt.Errorf("ore: table %q: %s does not embed ore.Table", name, typ)
+		for i := 0; i < typ.NumField(); i++ {
+			if b, ok := v.Field(i).Addr().Interface().(binder); ok && typ.Field(i).IsExported() {
+				b.fail(err)
+			}
+		}
+		return nil, err
 	}
 	if name == "" {
 		return t, errors.New("empty table name")

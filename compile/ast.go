@@ -458,9 +458,9 @@ const (
 
 // An OnConflict is the ON CONFLICT clause of an INSERT.
 type OnConflict struct {
-	Columns     []string // conflict target columns; or nil
-	TargetWhere Expr     // partial index predicate of the target; or nil
-	Constraint  string   // ON CONSTRAINT name; or "" (exclusive with Columns)
+	Target      []Expr // the unique index's columns or expressions; or nil
+	TargetWhere Expr   // partial index predicate of the target; or nil
+	Constraint  string // ON CONSTRAINT name; or "" (exclusive with Target)
 	Action      ConflictAction
 	Set         []Assign // for DoUpdate
 	Where       Expr     // DO UPDATE ... WHERE; or nil

@@ -100,17 +100,6 @@ const (
 	tokRaw         = 0x03
 )
 
-// clause says where in a statement the compiler is, where that changes how
-// a node renders.
-type clause uint8
-
-const (
-	clauseOther         clause = iota
-	clauseSelectList           // labels render as "x AS name"
-	clauseOrderBy              // labels render as their name
-	clauseCompoundOrder        // labels and columns render as bare names
-)
-
 // A scopeEntry is a name that qualifies columns in the current statement:
 // a table's alias or name, or a derived table's alias.
 type scopeEntry struct {
@@ -136,10 +125,12 @@ type Compiler struct {
 	nplace int    // placeholders written so far
 	err    error  // first error
 
-	clause    clause
-	check     bool         // columns must refer to tables in scope
-	scope     []scopeEntry // visible names, outermost first
-	retTarget *Table       // DML target while rendering RETURNING; or nil
+	bareColumns bool         // columns render unqualified (compound ORDER BY, conflict targets)
+	excludedOK  bool         // inside ON CONFLICT DO UPDATE, where excluded.x is valid
+	check       bool         // columns must refer to tables in scope
+	scope       []scopeEntry // visible names, outermost first
+	levelStart  int          // where the current statement's own FROM names start in scope
+	retTarget   *Table       // DML target while rendering RETURNING; or nil
 }
 
 // identValidator is an optional interface a Dialect may implement to reject

@@ -90,12 +90,13 @@ const (
 	FeatWindowFunctions                            // OVER (...) and WINDOW
 	FeatNullsOrder                                 // ORDER BY ... NULLS FIRST/LAST
 	FeatAggregateFilter                            // aggregate FILTER (WHERE ...)
-	FeatReturningAlias                             // RETURNING may qualify columns by the target's alias
+	FeatReturningQualified                         // RETURNING may name joined tables' columns, qualify by alias, use table.*
 	FeatUpsertSelectNeedsWhere                     // INSERT ... SELECT ... ON CONFLICT needs a WHERE in the SELECT
 	FeatSavepoints                                 // SAVEPOINT / RELEASE / ROLLBACK TO
 	FeatTransactionalDDL                           // DDL inside a transaction can be rolled back
 	FeatSequences                                  // CREATE SEQUENCE and nextval
 	FeatSchemas                                    // several schemas (namespaces) per database
+	FeatDefaultKeyword                             // DEFAULT as a value in INSERT VALUES and UPDATE SET
 	featEnd
 )
 
@@ -121,12 +122,13 @@ var featureNames = [...]string{
 	"window functions",
 	"NULLS FIRST/LAST",
 	"aggregate FILTER",
-	"alias-qualified RETURNING",
+	"RETURNING of qualified or joined tables' columns",
 	"WHERE in INSERT ... SELECT ... ON CONFLICT",
 	"savepoints",
 	"transactional DDL",
 	"sequences",
 	"schemas",
+	"DEFAULT in VALUES and SET",
 }
 
 // Has reports whether f contains every feature of g.

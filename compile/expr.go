@@ -96,10 +96,12 @@ func (c *Compiler) expr(e Expr, min prec) {
 		c.failf("missing expression")
 		return
 	}
-	if l, ok := e.(*Label); ok && c.clause != clauseSelectList {
-		if c.clause == clauseOrderBy || c.clause == clauseCompoundOrder {
-			c.WriteIdent(l.Name)
-			return
+	// A label names a select-list item (see selectList and orderByList);
+	// anywhere else it stands for its expression.
+	for {
+		l, ok := e.(*Label)
+		if !ok {
+			break
 		}
 		e = l.X
 	}
@@ -118,14 +120,7 @@ func (c *Compiler) exprInner(e Expr) {
 	case *Column:
 		c.column(e)
 	case *Star:
-		if e.Table != nil {
-			if !c.visible(e.Table) {
-				c.notInFrom(e.Table, strconv.Quote(e.Table.RefName())+".*")
-			}
-			c.qualifier(e.Table)
-			c.WriteString(".")
-		}
-		c.WriteString("*")
+		c.star(e)
 	case *Bind:
 		c.BindValue(e.Value)
 	case *Param:
@@ -192,15 +187,14 @@ func (c *Compiler) exprInner(e Expr) {
 		c.exprList(e.List)
 		c.WriteString(")")
 	case *Excluded:
+		if !c.excludedOK {
+			c.failf("excluded.%s is only valid in ON CONFLICT DO UPDATE", strconv.Quote(e.Column))
+			return
+		}
 		c.WriteString("excluded.")
 		c.WriteIdent(e.Column)
 	case *Bad:
 		c.Fail(e.Err)
-	case *Label:
-		// Only reached in a select list; see expr.
-		c.expr(e.X, precLowest)
-		c.WriteString(" AS ")
-		c.WriteIdent(e.Name)
 	default:
 		panic("bug: compile: unexpected expression " + reflect.TypeOf(e).String())
 	}
@@ -215,22 +209,65 @@ func (c *Compiler) exprList(list []Expr) {
 	}
 }
 
+// selectList writes the items of a select list or RETURNING clause; a
+// labelled item is written "x AS name".
+func (c *Compiler) selectList(list []Expr) {
+	for i, e := range list {
+		if i > 0 {
+			c.WriteString(", ")
+		}
+		if l, ok := e.(*Label); ok {
+			c.expr(l.X, precLowest)
+			c.WriteString(" AS ")
+			c.WriteIdent(l.Name)
+			continue
+		}
+		c.expr(e, precLowest)
+	}
+}
+
 func (c *Compiler) column(col *Column) {
-	if col.Table == nil || c.clause == clauseCompoundOrder {
+	if col.Table == nil || c.bareColumns {
 		c.WriteIdent(col.Name)
 		return
 	}
 	if !c.visible(col.Table) {
 		c.notInFrom(col.Table, "column "+strconv.Quote(col.Table.RefName())+"."+strconv.Quote(col.Name))
 	}
-	if c.retTarget != nil && !c.feat.Has(FeatReturningAlias) && sameTable(col.Table, c.retTarget) {
-		// The database resolves RETURNING columns by the table's own name.
-		c.qualifier(&Table{Schema: col.Table.Schema, Name: col.Table.Name})
-	} else {
+	switch {
+	case c.retTarget == nil || c.feat.Has(FeatReturningQualified):
 		c.qualifier(col.Table)
+	case sameTable(col.Table, c.retTarget):
+		// The database resolves RETURNING columns by the table's own name,
+		// not its alias.
+		c.qualifier(&Table{Schema: col.Table.Schema, Name: col.Table.Name})
+	default:
+		c.Fail(&UnsupportedError{Feature: FeatReturningQualified, Dialect: c.d.Name()})
+		return
 	}
 	c.WriteString(".")
 	c.WriteIdent(col.Name)
+}
+
+func (c *Compiler) star(s *Star) {
+	if s.Table == nil {
+		c.WriteString("*")
+		return
+	}
+	if !c.visible(s.Table) {
+		c.notInFrom(s.Table, strconv.Quote(s.Table.RefName())+".*")
+	}
+	if c.retTarget != nil && !c.feat.Has(FeatReturningQualified) {
+		if !sameTable(s.Table, c.retTarget) {
+			c.Fail(&UnsupportedError{Feature: FeatReturningQualified, Dialect: c.d.Name()})
+			return
+		}
+		// Only the target's columns can be returned: * means them.
+		c.WriteString("*")
+		return
+	}
+	c.qualifier(s.Table)
+	c.WriteString(".*")
 }
 
 // qualifier writes the name that qualifies t's columns.
@@ -259,7 +296,9 @@ func (c *Compiler) literal(k Keyword) {
 	case KwFalse:
 		c.WriteString("FALSE")
 	case KwDefault:
-		c.WriteString("DEFAULT")
+		if c.need(FeatDefaultKeyword) {
+			c.WriteString("DEFAULT")
+		}
 	case KwCurrentTimestamp:
 		c.WriteString("CURRENT_TIMESTAMP")
 	default:
@@ -356,7 +395,7 @@ func (c *Compiler) unary(u *Unary) {
 	switch u.Op {
 	case OpNot:
 		c.WriteString("NOT ")
-		c.expr(u.X, precConcat)
+		c.expr(u.X, precNot)
 	case OpNeg:
 		// Only primaries follow the minus sign, so "--" (a comment) can
 		// never be written.
@@ -448,12 +487,12 @@ func (c *Compiler) subquery(q Query) {
 		c.failf("missing subquery")
 		return
 	}
-	saved := c.clause
-	c.clause = clauseOther
+	saved := c.bareColumns
+	c.bareColumns = false
 	c.WriteString("(")
 	c.query(q)
 	c.WriteString(")")
-	c.clause = saved
+	c.bareColumns = saved
 }
 
 func (c *Compiler) function(f *Func) {
@@ -461,8 +500,6 @@ func (c *Compiler) function(f *Func) {
 		c.failf("invalid function name %q", f.Name)
 		return
 	}
-	saved := c.clause
-	c.clause = clauseOther
 	c.WriteString(f.Name)
 	c.WriteString("(")
 	if f.Distinct {
@@ -478,7 +515,7 @@ func (c *Compiler) function(f *Func) {
 	}
 	if len(f.OrderBy) > 0 {
 		c.WriteString(" ORDER BY ")
-		c.orderByList(f.OrderBy)
+		c.orderByList(f.OrderBy, false)
 	}
 	c.WriteString(")")
 	if f.Filter != nil && c.need(FeatAggregateFilter) {
@@ -500,7 +537,6 @@ func (c *Compiler) function(f *Func) {
 			c.WriteIdent(f.OverName)
 		}
 	}
-	c.clause = saved
 }
 
 // validFuncName reports whether name is a plain or schema-qualified SQL
@@ -554,12 +590,19 @@ func (c *Compiler) caseExpr(e *Case) {
 	c.WriteString(" END")
 }
 
-func (c *Compiler) orderByList(items []OrderBy) {
+// orderByList writes ORDER BY items. With byName, an item that is a label
+// is written as the label's name (the select list's output column), as a
+// statement's ORDER BY may; a window's cannot.
+func (c *Compiler) orderByList(items []OrderBy, byName bool) {
 	for i, o := range items {
 		if i > 0 {
 			c.WriteString(", ")
 		}
-		c.expr(o.X, precLowest)
+		if l, ok := o.X.(*Label); ok && byName {
+			c.WriteIdent(l.Name)
+		} else {
+			c.expr(o.X, precLowest)
+		}
 		if o.Desc {
 			c.WriteString(" DESC")
 		}
@@ -577,8 +620,6 @@ func (c *Compiler) orderByList(items []OrderBy) {
 }
 
 func (c *Compiler) window(w *Window) {
-	saved := c.clause
-	c.clause = clauseOther
 	c.WriteString("(")
 	sep := ""
 	if w.Base != "" {
@@ -594,9 +635,7 @@ func (c *Compiler) window(w *Window) {
 	if len(w.OrderBy) > 0 {
 		c.WriteString(sep)
 		c.WriteString("ORDER BY ")
-		c.clause = clauseOrderBy
-		c.orderByList(w.OrderBy)
-		c.clause = clauseOther
+		c.orderByList(w.OrderBy, false)
 		sep = " "
 	}
 	if f := w.Frame; f != nil {
@@ -629,7 +668,6 @@ func (c *Compiler) window(w *Window) {
 		}
 	}
 	c.WriteString(")")
-	c.clause = saved
 }
 
 func (c *Compiler) frameBound(b FrameBound) {

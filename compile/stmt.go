@@ -14,7 +14,7 @@ func (c *Compiler) stmt(s Stmt) {
 	case *Select:
 		c.selectStmt(s, false)
 	case *Compound:
-		c.compound(s)
+		c.compound(s, false)
 	case *Insert:
 		c.insert(s)
 	case *Update:
@@ -35,7 +35,7 @@ func (c *Compiler) query(q Query) {
 	case *Select:
 		c.selectStmt(q, false)
 	case *Compound:
-		c.compound(q)
+		c.compound(q, false)
 	default:
 		c.stmt(q)
 	}
@@ -69,6 +69,10 @@ func (c *Compiler) addScope(it FromItem) {
 		c.scope = append(c.scope, scopeEntry{name: it.Alias})
 	case *Raw:
 		c.scope = append(c.scope, scopeEntry{any: true})
+	case *Bad:
+		// Report a FROM item that could not be built before the columns
+		// that would otherwise complain of its absence.
+		c.Fail(it.Err)
 	}
 }
 
@@ -195,24 +199,37 @@ func (c *Compiler) fromItem(it FromItem) {
 	case *Join:
 		c.join(it)
 	case *Derived:
-		if it.Alias == "" {
-			c.failf("subquery in FROM needs an alias")
-			return
-		}
-		c.subquery(it.Query)
-		c.WriteString(" AS ")
-		c.WriteIdent(it.Alias)
-		if len(it.Columns) > 0 {
-			c.WriteString(" (")
-			c.identList(it.Columns)
-			c.WriteString(")")
-		}
+		c.derived(it, false)
 	case *Raw:
 		c.raw(it)
 	case *Bad:
 		c.Fail(it.Err)
 	default:
 		panic("bug: compile: unexpected FROM item " + reflect.TypeOf(it).String())
+	}
+}
+
+// derived writes a subquery in FROM. It sees the enclosing queries' names
+// but not its sibling FROM items, unless it is LATERAL.
+func (c *Compiler) derived(d *Derived, lateral bool) {
+	if d.Alias == "" {
+		c.failf("subquery in FROM needs an alias")
+		return
+	}
+	if lateral {
+		c.subquery(d.Query)
+	} else {
+		saved := c.scope
+		c.scope = c.scope[:c.levelStart:c.levelStart]
+		c.subquery(d.Query)
+		c.scope = saved
+	}
+	c.WriteString(" AS ")
+	c.WriteIdent(d.Alias)
+	if len(d.Columns) > 0 {
+		c.WriteString(" (")
+		c.identList(d.Columns)
+		c.WriteString(")")
 	}
 }
 
@@ -237,15 +254,25 @@ func (c *Compiler) join(j *Join) {
 	}
 	c.fromItem(j.Left)
 	c.WriteString(joinText[j.Kind])
-	if j.Lateral && c.need(FeatLateral) {
-		c.WriteString("LATERAL ")
-	}
-	if _, nested := j.Right.(*Join); nested {
+	switch r := j.Right.(type) {
+	case *Derived:
+		if j.Lateral {
+			if !c.need(FeatLateral) {
+				return
+			}
+			c.WriteString("LATERAL ")
+		}
+		c.derived(r, j.Lateral)
+	case *Join:
 		c.WriteString("(")
-		c.fromItem(j.Right)
+		c.fromItem(r)
 		c.WriteString(")")
-	} else {
-		c.fromItem(j.Right)
+	default:
+		c.fromItem(r)
+	}
+	if _, ok := j.Right.(*Derived); j.Lateral && !ok {
+		c.failf("LATERAL needs a subquery")
+		return
 	}
 	switch {
 	case j.Kind == CrossJoin:
@@ -267,15 +294,17 @@ func (c *Compiler) where(e Expr) {
 	}
 }
 
-func (c *Compiler) orderBy(items []OrderBy, cl clause) {
+// orderBy writes a statement's ORDER BY. bare writes columns unqualified,
+// as a compound query's ORDER BY needs (it sees only output names).
+func (c *Compiler) orderBy(items []OrderBy, bare bool) {
 	if len(items) == 0 {
 		return
 	}
-	saved := c.clause
-	c.clause = cl
+	saved := c.bareColumns
+	c.bareColumns = bare
 	c.WriteString(" ORDER BY ")
-	c.orderByList(items)
-	c.clause = saved
+	c.orderByList(items, true)
+	c.bareColumns = saved
 }
 
 func (c *Compiler) limitOffset(limit, offset Expr) {
@@ -301,21 +330,26 @@ func (c *Compiler) returning(target *Table, list []Expr) {
 		return
 	}
 	c.WriteString(" RETURNING ")
-	saved := c.clause
-	c.clause, c.retTarget = clauseSelectList, target
-	c.exprList(list)
-	c.clause, c.retTarget = saved, nil
+	c.retTarget = target
+	c.selectList(list)
+	c.retTarget = nil
 }
 
 // ----------------------------------------------------------------------------
 // SELECT and compound queries
 
-// selectStmt writes a SELECT. forceWhere writes "WHERE TRUE" when the query
-// has no WHERE, for dialects that cannot otherwise parse it before ON CONFLICT.
+// selectStmt writes a SELECT. forceWhere writes "WHERE TRUE" when FROM
+// would otherwise end the query, for dialects that would read a following
+// ON CONFLICT as a join's ON.
 func (c *Compiler) selectStmt(s *Select, forceWhere bool) {
 	c.with(s.With)
 	mark := c.pushFrom(s.From...)
-	defer c.popScope(mark)
+	savedLevel := c.levelStart
+	c.levelStart = mark
+	defer func() {
+		c.popScope(mark)
+		c.levelStart = savedLevel
+	}()
 
 	c.WriteString("SELECT ")
 	if len(s.DistinctOn) > 0 {
@@ -331,19 +365,15 @@ func (c *Compiler) selectStmt(s *Select, forceWhere bool) {
 		c.failf("SELECT with no columns")
 		return
 	}
-	saved := c.clause
-	c.clause = clauseSelectList
-	c.exprList(s.Columns)
-	c.clause = saved
+	c.selectList(s.Columns)
 
 	if len(s.From) > 0 {
 		c.WriteString(" FROM ")
 		c.fromList(s.From)
 	}
-	switch {
-	case s.Where != nil:
-		c.where(s.Where)
-	case forceWhere && len(s.From) > 0:
+	c.where(s.Where)
+	if forceWhere && s.Where == nil && len(s.From) > 0 && len(s.GroupBy) == 0 && s.Having == nil &&
+		len(s.Windows) == 0 && len(s.OrderBy) == 0 && s.Limit == nil && s.Offset == nil && s.Lock == nil {
 		c.WriteString(" WHERE TRUE")
 	}
 	if len(s.GroupBy) > 0 {
@@ -369,7 +399,7 @@ func (c *Compiler) selectStmt(s *Select, forceWhere bool) {
 			c.window(w.Window)
 		}
 	}
-	c.orderBy(s.OrderBy, clauseOrderBy)
+	c.orderBy(s.OrderBy, false)
 	c.limitOffset(s.Limit, s.Offset)
 	if s.Lock != nil {
 		c.lock(s.Lock)
@@ -422,7 +452,7 @@ func (c *Compiler) lock(l *Lock) {
 
 var setOpText = [...]string{Union: " UNION ", Intersect: " INTERSECT ", Except: " EXCEPT "}
 
-func (c *Compiler) compound(q *Compound) {
+func (c *Compiler) compound(q *Compound, forceWhere bool) {
 	if int(q.Op) >= len(setOpText) || setOpText[q.Op] == "" {
 		c.failf("unknown set operator %d", q.Op)
 		return
@@ -432,7 +462,7 @@ func (c *Compiler) compound(q *Compound) {
 		return
 	}
 	c.with(q.With)
-	c.setOperand(q.Left, needsGrouping(q.Left, q, true))
+	c.setOperand(q.Left, needsGrouping(q.Left, q, true), false)
 	c.WriteString(setOpText[q.Op])
 	if q.All {
 		if q.Op != Union {
@@ -440,8 +470,10 @@ func (c *Compiler) compound(q *Compound) {
 		}
 		c.WriteString("ALL ")
 	}
-	c.setOperand(q.Right, needsGrouping(q.Right, q, false))
-	c.orderBy(q.OrderBy, clauseCompoundOrder)
+	// Only the last operand can end the statement.
+	last := forceWhere && len(q.OrderBy) == 0 && q.Limit == nil && q.Offset == nil
+	c.setOperand(q.Right, needsGrouping(q.Right, q, false), last)
+	c.orderBy(q.OrderBy, true)
 	c.limitOffset(q.Limit, q.Offset)
 }
 
@@ -463,9 +495,16 @@ func needsGrouping(m Query, parent *Compound, left bool) bool {
 	return false
 }
 
-func (c *Compiler) setOperand(m Query, group bool) {
+func (c *Compiler) setOperand(m Query, group, forceWhere bool) {
 	if !group {
-		c.query(m)
+		switch m := m.(type) {
+		case *Select:
+			c.selectStmt(m, forceWhere)
+		case *Compound:
+			c.compound(m, forceWhere)
+		default:
+			c.query(m)
+		}
 		return
 	}
 	if c.feat.Has(FeatParenSetOperands) {
@@ -525,10 +564,14 @@ func (c *Compiler) insert(s *Insert) {
 		}
 		if s.Query != nil {
 			c.WriteString(" ")
-			if sel, ok := s.Query.(*Select); ok && s.OnConflict != nil && c.feat.Has(FeatUpsertSelectNeedsWhere) {
-				c.selectStmt(sel, true)
-			} else {
-				c.query(s.Query)
+			forceWhere := s.OnConflict != nil && c.feat.Has(FeatUpsertSelectNeedsWhere)
+			switch q := s.Query.(type) {
+			case *Select:
+				c.selectStmt(q, forceWhere)
+			case *Compound:
+				c.compound(q, forceWhere)
+			default:
+				c.query(q)
 			}
 		} else {
 			if len(s.Columns) == 0 {
@@ -570,31 +613,40 @@ func (c *Compiler) onConflict(oc *OnConflict) {
 	}
 	c.WriteString(" ON CONFLICT")
 	switch {
-	case oc.Constraint != "" && len(oc.Columns) > 0:
-		c.failf("ON CONFLICT with both a constraint and columns")
+	case oc.Constraint != "" && len(oc.Target) > 0:
+		c.failf("ON CONFLICT with both a constraint and a target")
 		return
 	case oc.Constraint != "":
 		if c.need(FeatOnConstraint) {
 			c.WriteString(" ON CONSTRAINT ")
 			c.WriteIdent(oc.Constraint)
 		}
-	case len(oc.Columns) > 0:
+	case len(oc.Target) > 0:
+		// The target names the unique index by its columns or expressions,
+		// written as in CREATE INDEX: unqualified.
+		c.bareColumns = true
 		c.WriteString(" (")
-		c.identList(oc.Columns)
+		c.exprList(oc.Target)
 		c.WriteString(")")
 		c.where(oc.TargetWhere)
+		c.bareColumns = false
+	case oc.TargetWhere != nil:
+		c.failf("ON CONFLICT WHERE without a conflict target")
+		return
 	}
 	switch oc.Action {
 	case DoNothing:
 		c.WriteString(" DO NOTHING")
 	case DoUpdate:
-		if oc.Constraint == "" && len(oc.Columns) == 0 {
-			c.failf("ON CONFLICT DO UPDATE needs conflict columns or a constraint")
+		if oc.Constraint == "" && len(oc.Target) == 0 {
+			c.failf("ON CONFLICT DO UPDATE needs a conflict target or a constraint")
 			return
 		}
 		c.WriteString(" DO UPDATE SET ")
+		c.excludedOK = true
 		c.assignments(oc.Set)
 		c.where(oc.Where)
+		c.excludedOK = false
 	default:
 		c.failf("ON CONFLICT without an action")
 	}

@@ -30,7 +30,7 @@ func (Dialect) Features() compile.Feature {
 		compile.FeatLockWait | compile.FeatLockOf | compile.FeatSetOpAll |
 		compile.FeatParenSetOperands | compile.FeatDMLInCTE | compile.FeatCTEMaterialized |
 		compile.FeatWindowFunctions | compile.FeatNullsOrder | compile.FeatAggregateFilter |
-		compile.FeatReturningAlias | compile.FeatSavepoints | compile.FeatTransactionalDDL |
+		compile.FeatReturningQualified | compile.FeatDefaultKeyword | compile.FeatSavepoints | compile.FeatTransactionalDDL |
 		compile.FeatSequences | compile.FeatSchemas
 }
 

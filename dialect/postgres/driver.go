@@ -89,7 +89,9 @@ func (d *Driver) Close() error { return nil }
 func (d *Driver) Connect(ctx context.Context) (dialect.Conn, error) {
 	c, err := pgx.ConnectConfig(ctx, d.cfg)
 	if err != nil {
-		return nil, classify(err, true)
+		// Not a disconnect: there was no connection. Server errors (bad
+		// password, no such database) keep their codes.
+		return nil, classify(err, false)
 	}
 	if d.opts.AfterConnect != nil {
 		if err := d.opts.AfterConnect(ctx, c); err != nil {
@@ -320,9 +322,12 @@ func classify(err error, closed bool) error {
 		return e
 	}
 	var ne net.Error
+	var ce *pgconn.ConnectError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		e.Class = dialect.ErrQueryCanceled
+	case errors.As(err, &ce):
+		// Connecting failed: nothing was lost.
 	case closed, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &ne), errors.Is(err, net.ErrClosed):
 		e.Class = dialect.ErrDisconnect
 	}

@@ -116,7 +116,9 @@ func jsonExact(v any) bool {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Bool:
 		return true
-	case reflect.Float32, reflect.Float64:
+	case reflect.Float64:
+		// A float32 binds as its exact float64 value (0.1f is
+		// 0.10000000149011612) but would print as 0.1 in JSON.
 		f := rv.Float()
 		return !math.IsNaN(f) && !math.IsInf(f, 0)
 	case reflect.String:
