@@ -132,6 +132,16 @@ func describe(s Statement) string {
 		return "update " + n.Table.Name
 	case *compile.Delete:
 		return "delete from " + n.Table.Name
+	case *compile.CreateTable:
+		return "create table " + n.Table.Name
+	case *compile.DropTable:
+		return "drop table " + n.Table.Name
+	case *compile.CreateIndex:
+		return "create index " + n.Name
+	case *compile.AddForeignKey:
+		return "alter table " + n.Table.Name
+	case *compile.DropConstraint:
+		return "alter table " + n.Table.Name
 	}
 	return "exec"
 }

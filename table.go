@@ -44,7 +44,9 @@ type Source interface {
 type Table struct {
 	node    compile.Table
 	columns []AnyColumn
-	err     error // first declaration error; every statement using the table returns it
+	err     error      // first declaration error; every statement using the table returns it
+	owner   any        // the declaring struct, for its Constraints method; or nil
+	spec    *TableSpec // the declaration of a reflected table; or nil
 }
 
 // Name returns the table's name.
@@ -174,6 +176,7 @@ func declare(v reflect.Value, name string) (*Table, error) {
 		if f.Anonymous && f.Type == reflect.TypeFor[Table]() {
 			t = v.Field(i).Addr().Interface().(*Table)
 			t.node = compile.Table{Name: name}
+			t.owner = v.Addr().Interface()
 			if err := tableTag(t, f.Tag.Get("ore")); err != nil {
 				return t, err
 			}
@@ -386,6 +389,13 @@ func Alias[S any, PS interface {
 	tbl.columns = nil
 	if name == "" && tbl.err == nil {
 		tbl.err = fmt.Errorf("ore: table %q: empty alias", tbl.node.Name)
+	}
+	if tbl.spec != nil {
+		// A reflected table: its columns come from its spec.
+		for _, def := range tbl.spec.Columns {
+			tbl.columns = append(tbl.columns, newColumn[any](&tbl.node, def))
+		}
+		return out
 	}
 	typ := v.Type()
 	for i := 0; i < typ.NumField(); i++ {

@@ -60,7 +60,7 @@ func (k *Cache) Stats() CacheStats {
 // Compile is like the package-level [Compile], reusing the SQL text of a
 // statement of the same shape compiled before.
 func (k *Cache) Compile(s Stmt) (Compiled, error) {
-	if k.size < 0 {
+	if k.size < 0 || isDDL(s) {
 		return Compile(k.d, s)
 	}
 	c := newCompiler(k.d, modeKey)

@@ -126,6 +126,7 @@ type Compiler struct {
 	err    error  // first error
 
 	bareColumns bool         // columns render unqualified (compound ORDER BY, conflict targets)
+	literals    bool         // values render as literals (schema statements)
 	excludedOK  bool         // inside ON CONFLICT DO UPDATE, where excluded.x is valid
 	check       bool         // columns must refer to tables in scope
 	scope       []scopeEntry // visible names, outermost first
@@ -246,8 +247,13 @@ func (c *Compiler) writeRaw(s string) {
 	c.buf = append(c.buf, s...)
 }
 
-// BindValue writes a placeholder and binds v to it.
+// BindValue writes a placeholder and binds v to it. In a schema statement,
+// which has no parameters, it writes v as a literal instead.
 func (c *Compiler) BindValue(v any) {
+	if c.literals {
+		c.ddlLiteral(v)
+		return
+	}
 	c.args = append(c.args, v)
 	switch c.mode {
 	case modeKey:
@@ -261,6 +267,10 @@ func (c *Compiler) BindValue(v any) {
 }
 
 func (c *Compiler) param(p *Param) {
+	if c.literals {
+		c.Fail(errDDLParam)
+		return
+	}
 	if p.Name == "" {
 		c.failf("parameter with an empty name")
 		return

@@ -25,6 +25,8 @@ func (c *Compiler) stmt(s Stmt) {
 		c.raw(s)
 	case *Bad:
 		c.Fail(s.Err)
+	case *CreateTable, *DropTable, *CreateIndex, *DropIndex, *AddForeignKey, *DropConstraint:
+		c.ddl(s)
 	default:
 		panic("bug: compile: unexpected statement " + reflect.TypeOf(s).String())
 	}

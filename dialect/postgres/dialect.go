@@ -31,7 +31,7 @@ func (Dialect) Features() compile.Feature {
 		compile.FeatParenSetOperands | compile.FeatDMLInCTE | compile.FeatCTEMaterialized |
 		compile.FeatWindowFunctions | compile.FeatNullsOrder | compile.FeatAggregateFilter |
 		compile.FeatReturningQualified | compile.FeatDefaultKeyword | compile.FeatSavepoints | compile.FeatTransactionalDDL |
-		compile.FeatSequences | compile.FeatSchemas
+		compile.FeatSequences | compile.FeatSchemas | compile.FeatIdentity | compile.FeatAlterForeignKeys
 }
 
 // AppendIdent appends name in double quotes, doubling any double quote.
@@ -103,6 +103,12 @@ func (Dialect) CastType(t compile.Type) (string, bool) {
 		return t.Name, t.Name != ""
 	}
 	return "", false
+}
+
+// ColumnType returns PostgreSQL's name for a column of type t, the same
+// as its CAST name (JSON is jsonb: binary and indexable).
+func (d Dialect) ColumnType(t compile.Type) (string, bool) {
+	return d.CastType(t)
 }
 
 // CompileInList writes a long IN list as x = ANY($1) (NOT IN as

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ var (
 	_ compile.Dialect             = Dialect{}
 	_ compile.LimitOffsetCompiler = Dialect{}
 	_ compile.InListCompiler      = Dialect{}
+	_ compile.ForeignKeyDeferrer  = Dialect{}
 )
 
 // Name returns "sqlite".
@@ -61,6 +63,64 @@ func (Dialect) CastType(t compile.Type) (string, bool) {
 	}
 	return "", false
 }
+
+// ColumnType returns the declared type of a column of type t. SQLite keeps
+// any declared type, and derives the column's affinity from it; these names
+// give each kind the right affinity and keep the kind readable for
+// reflection. BigInt is INTEGER, so that an INTEGER PRIMARY KEY is the
+// rowid.
+func (Dialect) ColumnType(t compile.Type) (string, bool) {
+	switch t.Kind {
+	case compile.TypeBool:
+		return "BOOLEAN", true
+	case compile.TypeSmallInt:
+		return "SMALLINT", true
+	case compile.TypeInt:
+		return "INT", true
+	case compile.TypeBigInt:
+		return "INTEGER", true
+	case compile.TypeReal:
+		return "REAL", true
+	case compile.TypeDouble:
+		return "DOUBLE", true
+	case compile.TypeNumeric:
+		switch {
+		case t.Precision > 0 && t.Scale > 0:
+			return fmt.Sprintf("NUMERIC(%d,%d)", t.Precision, t.Scale), true
+		case t.Precision > 0:
+			return fmt.Sprintf("NUMERIC(%d)", t.Precision), true
+		}
+		return "NUMERIC", true
+	case compile.TypeText:
+		return "TEXT", true
+	case compile.TypeVarchar:
+		if t.Length > 0 {
+			return fmt.Sprintf("VARCHAR(%d)", t.Length), true
+		}
+		return "VARCHAR", true
+	case compile.TypeBytes:
+		return "BLOB", true
+	case compile.TypeDate:
+		return "DATE", true
+	case compile.TypeTime:
+		return "TIME", true
+	case compile.TypeTimestamp:
+		return "TIMESTAMP", true
+	case compile.TypeTimestampTZ:
+		return "TIMESTAMPTZ", true
+	case compile.TypeUUID:
+		return "UUID", true
+	case compile.TypeJSON:
+		return "JSON", true
+	case compile.TypeNamed:
+		return t.Name, t.Name != ""
+	}
+	return "", false
+}
+
+// DeferForeignKeysSQL defers foreign key checks to the commit, for the
+// current transaction only.
+func (Dialect) DeferForeignKeysSQL() string { return "PRAGMA defer_foreign_keys = ON" }
 
 // CompileLimitOffset writes LIMIT -1 before an OFFSET that has no LIMIT:
 // SQLite's grammar has no OFFSET on its own.
