@@ -156,8 +156,8 @@ func (c CheckDef) addTo(spec *TableSpec, t *Table) error {
 
 // IndexDef declares an index. Make one with [Index].
 type IndexDef struct {
-	Name   string
-	Exprs  []compile.Expr // columns or expressions
+	Name      string
+	Exprs     []compile.Expr // columns or expressions
 	Unique    bool
 	Predicate compile.Expr // partial index predicate; or nil
 }
