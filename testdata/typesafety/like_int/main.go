@@ -1,0 +1,17 @@
+package main
+
+import "github.com/ore-go/ore"
+
+type usersTable struct {
+	ore.Table
+	ID    ore.Col[int64]   `ore:"id,pk"`
+	Name  ore.Col[string]  `ore:"name"`
+	Email ore.Col[*string] `ore:"email"`
+}
+
+var Users = ore.NewTable[usersTable]("users")
+
+func main() {
+	// want: int64 does not satisfy ore.Text
+	_ = ore.Select1(Users.ID).From(Users).Where(ore.Like(Users.ID, "1%"))
+}
