@@ -200,7 +200,7 @@ func (m *MetaData) SortedTables() (sorted []*Table, cycleFKs map[*Table][]Foreig
 	deps := make(map[*Table][]*Table, len(m.tables))
 	for _, t := range m.tables {
 		for _, fk := range specs[t].ForeignKeys {
-			if ref := m.TableIn(fk.RefSchema, fk.RefTable); ref != nil && ref != t && !slices.Contains(deps[t], ref) {
+			if ref := m.refTable(t, fk); ref != nil && ref != t && !slices.Contains(deps[t], ref) {
 				deps[t] = append(deps[t], ref)
 			}
 		}
@@ -212,7 +212,7 @@ func (m *MetaData) SortedTables() (sorted []*Table, cycleFKs map[*Table][]Foreig
 		}
 		for _, t := range scc {
 			for _, fk := range specs[t].ForeignKeys {
-				if ref := m.TableIn(fk.RefSchema, fk.RefTable); ref != t && slices.Contains(scc, ref) {
+				if ref := m.refTable(t, fk); ref != t && slices.Contains(scc, ref) {
 					cycleFKs[t] = append(cycleFKs[t], fk)
 				}
 			}
@@ -243,10 +243,18 @@ func (m *MetaData) SortedTables() (sorted []*Table, cycleFKs map[*Table][]Foreig
 	return sorted, cycleFKs, nil
 }
 
+// refTable returns the table fk of t refers to; or nil if m does not hold
+// it. A foreign key without a schema refers to t's own.
+func (m *MetaData) refTable(t *Table, fk ForeignKeyDef) *Table {
+	schema := fk.RefSchema
+	if schema == "" {
+		schema = t.Schema()
+	}
+	return m.TableIn(schema, fk.RefTable)
+}
+
 func cycleEdge(fks []ForeignKeyDef, ref *Table) bool {
-	return slices.ContainsFunc(fks, func(fk ForeignKeyDef) bool {
-		return fk.RefTable == ref.Name() && fk.RefSchema == ref.Schema()
-	})
+	return slices.ContainsFunc(fks, func(fk ForeignKeyDef) bool { return fk.RefTable == ref.Name() })
 }
 
 // stronglyConnected returns the strongly connected components of the

@@ -1,6 +1,8 @@
 // Command ore is ore's command line:
 //
-//	ore demo [--dsn DSN]     a tour of ore on a throwaway SQLite file (or the database DSN names)
+//	ore demo [--dsn DSN]                  a tour of ore on a throwaway SQLite file (or on DSN)
+//	ore inspect [--json] [--schema S] DSN  a report of the database's schema
+//	ore gen --pkg NAME [--schema S] DSN     Go declarations of the database's tables
 //
 // DSNs are postgres://... URLs for PostgreSQL, and file: URIs or plain paths
 // for SQLite.
@@ -20,7 +22,11 @@ import (
 const usage = `usage: ore <command> [flags]
 
 commands:
-  demo [--dsn DSN]   a tour of ore's Core on a throwaway SQLite file, or on DSN
+  demo [--dsn DSN]                    a tour of ore's Core on a throwaway SQLite file, or on DSN
+  inspect [--json] [--schema S] DSN   a report of the database's tables, columns, keys and indexes
+  gen --pkg NAME [--schema S] DSN     Go source declaring the database's tables for ore
+
+DSNs: postgres://user@host:5432/db for PostgreSQL; a path or file: URI for SQLite.
 `
 
 func main() {
@@ -51,20 +57,67 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "demo":
-		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
+		fs := newFlags("demo")
 		dsn := fs.String("dsn", "", "database to run the tour on (default: a new SQLite file)")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError{"demo: " + err.Error()}
-		}
-		if fs.NArg() > 0 {
-			return usageError{fmt.Sprintf("demo: unexpected argument %q", fs.Arg(0))}
+		if _, err := parseArgs(fs, args[1:], 0); err != nil {
+			return err
 		}
 		return demo(ctx, *dsn, stdout)
+	case "inspect":
+		fs := newFlags("inspect")
+		asJSON := fs.Bool("json", false, "print JSON")
+		schema := fs.String("schema", "", "schema to inspect (default: the connection's)")
+		pos, err := parseArgs(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		return inspectCmd(ctx, pos[0], *schema, *asJSON, stdout)
+	case "gen":
+		fs := newFlags("gen")
+		pkg := fs.String("pkg", "", "package name of the generated file (required)")
+		schema := fs.String("schema", "", "schema to generate (default: the connection's)")
+		pos, err := parseArgs(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		if *pkg == "" {
+			return usageError{"gen: --pkg is required"}
+		}
+		return genCmd(ctx, pos[0], *pkg, *schema, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseArgs parses flags anywhere among args and returns the n positional
+// arguments the command takes.
+func parseArgs(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{fs.Name() + ": " + err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	switch {
+	case len(pos) < n:
+		return nil, usageError{fs.Name() + ": missing DSN"}
+	case len(pos) > n:
+		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[n])}
+	}
+	return pos, nil
 }

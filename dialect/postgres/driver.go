@@ -47,7 +47,10 @@ type Driver struct {
 	opts Options
 }
 
-var _ dialect.Driver = (*Driver)(nil)
+var (
+	_ dialect.Driver           = (*Driver)(nil)
+	_ dialect.InspectingDriver = (*Driver)(nil)
+)
 
 // NewDriver returns a Driver for the server and database dsn names, a URL
 // (postgres://user:pass@host:5432/db?sslmode=disable) or keyword/value
@@ -81,6 +84,10 @@ func NewDriverConfig(cfg *pgx.ConnConfig, opts Options) *Driver {
 
 // Dialect returns PostgreSQL's SQL dialect.
 func (d *Driver) Dialect() compile.Dialect { return Dialect{} }
+
+// Introspector returns PostgreSQL's schema introspection, which reads
+// pg_catalog through the connection it is given.
+func (d *Driver) Introspector() dialect.Introspector { return introspector{} }
 
 // Close does nothing: a PostgreSQL driver holds nothing but its connections.
 func (d *Driver) Close() error { return nil }
