@@ -74,7 +74,7 @@ func createTable(ref TableRef, ifNotExists bool, skip func(ForeignKeyDef) bool) 
 		if skip != nil && skip(fk) {
 			continue
 		}
-		n.ForeignKeys = append(n.ForeignKeys, fkSpec(fk))
+		n.ForeignKeys = append(n.ForeignKeys, fkSpec(t, fk))
 	}
 	for _, ch := range spec.Checks {
 		n.Checks = append(n.Checks, compile.CheckSpec{Name: ch.Name, Cond: ch.Cond})
@@ -82,11 +82,17 @@ func createTable(ref TableRef, ifNotExists bool, skip func(ForeignKeyDef) bool) 
 	return DDLStmt{n: n}
 }
 
-func fkSpec(fk ForeignKeyDef) compile.ForeignKeySpec {
+// fkSpec returns the compile form of foreign key fk of table t. A foreign
+// key without a schema refers to a table of t's schema.
+func fkSpec(t *Table, fk ForeignKeyDef) compile.ForeignKeySpec {
+	schema := fk.RefSchema
+	if schema == "" {
+		schema = t.Schema()
+	}
 	return compile.ForeignKeySpec{
 		Name:       fk.Name,
 		Columns:    fk.Columns,
-		RefTable:   &compile.Table{Schema: fk.RefSchema, Name: fk.RefTable},
+		RefTable:   &compile.Table{Schema: schema, Name: fk.RefTable},
 		RefColumns: fk.RefColumns,
 		OnDelete:   fk.Delete,
 		OnUpdate:   fk.Update,
@@ -368,7 +374,7 @@ func (m *MetaData) createStatements(d compile.Dialect, exists func(*Table) bool)
 			for _, fk := range cycles[t] {
 				later = append(later, DDLStmt{n: &compile.AddForeignKey{
 					Table: &compile.Table{Schema: t.Schema(), Name: t.Name()},
-					FK:    fkSpec(namedFK(t, fk)),
+					FK:    fkSpec(t, namedFK(t, fk)),
 				}})
 			}
 		}

@@ -193,7 +193,13 @@ func (c *Compiler) foreignKey(fk ForeignKeySpec) {
 	c.WriteString("FOREIGN KEY (")
 	c.identList(fk.Columns)
 	c.WriteString(") REFERENCES ")
-	c.tableRef(fk.RefTable)
+	if c.feat.Has(FeatSchemas) {
+		c.tableRef(fk.RefTable)
+	} else if fk.RefTable != nil {
+		// A foreign key refers into its own table's schema (an attached
+		// SQLite database) and the grammar has no qualified name there.
+		c.WriteIdent(fk.RefTable.Name)
+	}
 	c.WriteString(" (")
 	c.identList(fk.RefColumns)
 	c.WriteString(")")

@@ -53,7 +53,10 @@ type Driver struct {
 	closed  atomic.Bool
 }
 
-var _ dialect.Driver = (*Driver)(nil)
+var (
+	_ dialect.Driver           = (*Driver)(nil)
+	_ dialect.InspectingDriver = (*Driver)(nil)
+)
 
 var memSeq atomic.Int64
 
@@ -84,6 +87,12 @@ func (d *Driver) DSN() string { return d.dsn }
 
 // Dialect returns SQLite's SQL dialect.
 func (d *Driver) Dialect() compile.Dialect { return Dialect{} }
+
+// Introspector returns SQLite's schema inspection, which reads
+// sqlite_schema and the pragma functions through the connection it is
+// given. Schema "" is "main"; any other is "temp" or the name of an
+// attached database, which only the connection that attached it sees.
+func (d *Driver) Introspector() dialect.Introspector { return introspector{} }
 
 // Connect opens a connection.
 func (d *Driver) Connect(ctx context.Context) (dialect.Conn, error) {
