@@ -131,10 +131,10 @@ func (db *DB) poolHooks() pool.Hooks[dialect.Conn] {
 				}
 			}
 		},
-		OnClose: func(c dialect.Conn) {
+		OnClose: func(c dialect.Conn, reason pool.Reason) {
 			for _, l := range db.listeners.load() {
 				if l.Close != nil {
-					l.Close(&ConnEvent{Conn: c})
+					l.Close(&ConnEvent{Conn: c, Reason: reason.String()})
 				}
 			}
 		},

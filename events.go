@@ -171,16 +171,20 @@ func echoListener(logger *slog.Logger) Listener {
 			}
 			logger.LogAttrs(ctx, level, "ore: sql", attrs...)
 		},
-		Begin: func(ctx context.Context, e *TxEvent) {
-			logger.LogAttrs(ctx, slog.LevelInfo, "ore: begin", slog.String("savepoint", e.Savepoint))
-		},
-		Commit: func(ctx context.Context, e *TxEvent) {
-			logger.LogAttrs(ctx, slog.LevelInfo, "ore: commit", slog.String("savepoint", e.Savepoint))
-		},
-		Rollback: func(ctx context.Context, e *TxEvent) {
-			logger.LogAttrs(ctx, slog.LevelInfo, "ore: rollback", slog.String("savepoint", e.Savepoint))
-		},
+		Begin:    func(ctx context.Context, e *TxEvent) { echoTx(ctx, logger, "ore: begin", e) },
+		Commit:   func(ctx context.Context, e *TxEvent) { echoTx(ctx, logger, "ore: commit", e) },
+		Rollback: func(ctx context.Context, e *TxEvent) { echoTx(ctx, logger, "ore: rollback", e) },
 	}
+}
+
+// echoTx logs a transaction event: at Error level, with the error, if it
+// failed.
+func echoTx(ctx context.Context, logger *slog.Logger, msg string, e *TxEvent) {
+	if e.Err != nil {
+		logger.LogAttrs(ctx, slog.LevelError, msg, slog.String("savepoint", e.Savepoint), slog.String("error", e.Err.Error()))
+		return
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, msg, slog.String("savepoint", e.Savepoint))
 }
 
 // displayArgs returns args for logging, with pointers shown as the values

@@ -106,7 +106,11 @@ func (db *DB) finishEvent(ctx context.Context, ev *ExecEvent, err error) error {
 // wrapExecErr names the failed operation and, if ctx ended, makes the
 // context's error visible to errors.Is whatever the driver reported.
 func wrapExecErr(ctx context.Context, s Statement, err error) error {
-	op := describe(s)
+	return wrapOpErr(ctx, describe(s), err)
+}
+
+// wrapOpErr is wrapExecErr for an operation named op.
+func wrapOpErr(ctx context.Context, op string, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("ore: %s: %w (%w)", op, cerr, err)
 	}

@@ -3,9 +3,9 @@ package ore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ore-go/ore/compile"
@@ -15,6 +15,9 @@ import (
 // TxOptions are the options of a transaction: isolation level, read-only,
 // deferrable.
 type TxOptions = dialect.TxOptions
+
+// IsolationLevel is a transaction isolation level, for TxOptions.Isolation.
+type IsolationLevel = dialect.IsolationLevel
 
 // The isolation levels, for TxOptions.Isolation.
 const (
@@ -78,7 +81,7 @@ func begin(ctx context.Context, db *DB, l lease, opts TxOptions) (*Tx, error) {
 	err := l.conn.Begin(ctx, opts)
 	db.txEvent(ctx, txBegin, &TxEvent{Options: opts, Err: err})
 	if err != nil {
-		return nil, wrapExecErr(ctx, nil, fmt.Errorf("begin: %w", err))
+		return nil, wrapOpErr(ctx, "begin", err)
 	}
 	return &Tx{db: db, ctx: ctx, l: l, opts: opts, nsp: new(int)}, nil
 }
@@ -107,7 +110,7 @@ func (tx *Tx) savepointSQL(ctx context.Context, verb, name string) error {
 	sql := string(tx.db.dialect.AppendIdent([]byte(verb), name))
 	_, err := tx.l.conn.Exec(ctx, sql, nil)
 	if err != nil {
-		return wrapExecErr(ctx, nil, err)
+		return wrapOpErr(ctx, strings.ToLower(verb)+name, err)
 	}
 	return nil
 }
@@ -135,7 +138,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	} else {
 		err = tx.l.conn.Commit(ctx)
 		if err != nil {
-			err = wrapExecErr(ctx, nil, fmt.Errorf("commit: %w", err))
+			err = wrapOpErr(ctx, "commit", err)
 			// A failed commit may leave the transaction open (SQLite, when
 			// busy): end it so the connection can be reused.
 			tx.l.conn.Rollback(context.WithoutCancel(ctx))
@@ -164,7 +167,7 @@ func (tx *Tx) Rollback(ctx context.Context) error {
 		}
 	} else {
 		if err = tx.l.conn.Rollback(ctx); err != nil {
-			err = wrapExecErr(ctx, nil, fmt.Errorf("rollback: %w", err))
+			err = wrapOpErr(ctx, "rollback", err)
 		}
 		tx.db.release(tx.l, err)
 	}
@@ -175,11 +178,15 @@ func (tx *Tx) Rollback(ctx context.Context) error {
 // End commits the transaction if *errp is nil and rolls it back otherwise;
 // a failed commit is stored in *errp. Deferred, it also rolls back when the
 // function panics, and lets the panic go on. It uses the context the
-// transaction began with.
+// transaction began with. A transaction already committed or rolled back
+// explicitly is left as it is, and *errp too.
 func (tx *Tx) End(errp *error) {
 	if r := recover(); r != nil {
 		tx.Rollback(tx.ctx)
 		panic(r)
+	}
+	if tx.done {
+		return
 	}
 	if *errp != nil {
 		if err := tx.Rollback(tx.ctx); err != nil && !errors.Is(err, ErrTxDone) {

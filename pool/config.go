@@ -136,8 +136,8 @@ type Hooks[T any] struct {
 	OnCheckin func(conn T)
 
 	// OnClose is called just before Close, for every connection that
-	// OnConnect accepted.
-	OnClose func(conn T)
+	// OnConnect accepted, with the reason the pool closes it.
+	OnClose func(conn T, reason Reason)
 }
 
 // A Clock tells the pool the time. Tests substitute one to drive lifetime,

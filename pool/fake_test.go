@@ -839,7 +839,7 @@ func TestHooks(t *testing.T) {
 		OnConnect:  func(_ context.Context, c *fakeConn) error { record("connect", c); return nil },
 		OnCheckout: func(_ context.Context, c *fakeConn) error { record("checkout", c); return nil },
 		OnCheckin:  func(c *fakeConn) { record("checkin", c) },
-		OnClose:    func(c *fakeConn) { record("close", c) },
+		OnClose:    func(c *fakeConn, _ Reason) { record("close", c) },
 	}
 	p := newPool(t, cfg)
 	for range 2 {
@@ -872,7 +872,7 @@ func TestHookErrors(t *testing.T) {
 			}
 			return nil
 		}
-		cfg.Hooks.OnClose = func(*fakeConn) { closes.Add(1) }
+		cfg.Hooks.OnClose = func(*fakeConn, Reason) { closes.Add(1) }
 		p := newPool(t, cfg)
 		_, err := p.Acquire(context.Background())
 		assert.ErrorIs(t, err, hookErr)

@@ -138,7 +138,7 @@ func (p *Pool[T]) construct(ctx context.Context) (*entry[T], error) {
 // destruct closes a connection for puddle, in a goroutine of puddle's.
 func (p *Pool[T]) destruct(e *entry[T]) {
 	if h := p.cfg.Hooks.OnClose; h != nil {
-		h(e.value)
+		h(e.value, e.reason)
 	}
 	p.cfg.Close(e.value)
 	p.destroyed[e.reason].Add(1)

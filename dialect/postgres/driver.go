@@ -132,11 +132,24 @@ func (c *Conn) Exec(ctx context.Context, sql string, args []any) (dialect.Result
 
 // Query runs sql and returns its rows.
 func (c *Conn) Query(ctx context.Context, sql string, args []any) (dialect.Rows, error) {
+	inTx := c.c.PgConn().TxStatus() != 'I'
 	r, err := c.c.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, c.fail(err)
 	}
-	return &Rows{r: r, conn: c}, nil
+	rows := &Rows{r: r, conn: c, ctx: ctx, inTx: inTx}
+	if len(r.FieldDescriptions()) == 0 {
+		// pgx learns the columns from the first row or the end of the
+		// result; with neither, the statement returns no columns or failed
+		// before its first row (an error, a cancellation). Either way the
+		// result is complete: end it, so that a failure is the query's.
+		r.Close()
+		rows.done, rows.cols = true, []string{}
+		if err := r.Err(); err != nil {
+			return nil, c.fail(err)
+		}
+	}
+	return rows, nil
 }
 
 // Begin starts a transaction with opts.
@@ -234,8 +247,18 @@ func (c *Conn) fail(err error) error {
 type Rows struct {
 	r    pgx.Rows
 	conn *Conn
+	ctx  context.Context // the query's
 	cols []string
+	done bool // Next returned false: the result was read to its end
+	inTx bool // the query runs inside a transaction
+	// stopped is set when Close asked the server to cancel the statement
+	// because its rows were abandoned.
+	stopped bool
 }
+
+// abandonGrace is how long Close reads the rest of an abandoned result
+// before it asks the server to stop the statement.
+const abandonGrace = 100 * time.Millisecond
 
 // Columns returns the result's column names.
 func (r *Rows) Columns() []string {
@@ -250,22 +273,59 @@ func (r *Rows) Columns() []string {
 }
 
 // Next advances to the next row.
-func (r *Rows) Next() bool { return r.r.Next() }
+func (r *Rows) Next() bool {
+	if r.r.Next() {
+		return true
+	}
+	r.done = true
+	return false
+}
 
 // Scan reads the current row through pgx's type map.
 func (r *Rows) Scan(dest ...any) error { return r.r.Scan(dest...) }
 
 // Err returns the error that ended the rows, classified.
 func (r *Rows) Err() error {
-	if err := r.r.Err(); err != nil {
-		return r.conn.fail(err)
+	err := r.r.Err()
+	if err == nil {
+		return nil
 	}
-	return nil
+	var pe *pgconn.PgError
+	if r.stopped && r.ctx.Err() == nil && errors.As(err, &pe) && pe.Code == codeQueryCanceled {
+		// The cancellation Close asked for: the rows were not wanted.
+		return nil
+	}
+	return r.conn.fail(err)
 }
 
-// Close closes the rows.
+// Close closes the rows. The connection can only be used again once the
+// server has sent the whole result, which pgx reads and discards; if that
+// takes longer than a moment (a large result, a slow query), Close asks the
+// server to cancel the statement, so that leaving a loop early stays cheap.
+// Inside a transaction it reads on instead, since a cancelled statement
+// would abort the transaction.
 func (r *Rows) Close() error {
+	if r.done || r.inTx {
+		r.r.Close()
+		r.done = true
+		return r.Err()
+	}
+	r.done = true
+	pc := r.conn.c.PgConn()
+	cancelled := make(chan struct{})
+	t := time.AfterFunc(abandonGrace, func() {
+		defer close(cancelled)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = pc.CancelRequest(ctx) // if it fails, Close just reads on
+	})
 	r.r.Close()
+	if !t.Stop() {
+		// Wait until the server has the request, so that it cannot reach
+		// the connection's next statement: an idle backend ignores it.
+		<-cancelled
+		r.stopped = true
+	}
 	return r.Err()
 }
 

@@ -15,12 +15,14 @@ import (
 // Conn is a connection: a modernc.org/sqlite driver connection with a cache
 // of prepared statements.
 type Conn struct {
-	c      driver.Conn
-	stmts  *stmtCache // or nil when caching is off
-	inTx   bool
-	open   int // rows not yet closed
-	broken bool
-	args   []driver.NamedValue // reused: modernc binds arguments before returning
+	c     driver.Conn
+	stmts *stmtCache // or nil when caching is off
+	inTx  bool
+	// readOnly is set while a read-only transaction holds query_only on.
+	readOnly bool
+	open     map[*Rows]struct{} // rows not yet closed
+	broken   bool
+	args     []driver.NamedValue // reused: modernc binds arguments before returning
 }
 
 var _ dialect.Conn = (*Conn)(nil)
@@ -85,9 +87,13 @@ func (c *Conn) Query(ctx context.Context, sql string, args []any) (dialect.Rows,
 		c.release(st)
 		return nil, c.fail(err)
 	}
-	c.open++
 	cols := r.Columns()
-	return &Rows{r: r, conn: c, st: st, cols: cols, vals: make([]driver.Value, len(cols))}, nil
+	rows := &Rows{r: r, conn: c, st: st, cols: cols, vals: make([]driver.Value, len(cols))}
+	if c.open == nil {
+		c.open = make(map[*Rows]struct{})
+	}
+	c.open[rows] = struct{}{}
+	return rows, nil
 }
 
 // namedValues converts args to the values modernc.org/sqlite binds.
@@ -137,17 +143,35 @@ func (c *Conn) release(st *cachedStmt) {
 // Begin starts a transaction. Isolation levels are accepted and ignored:
 // SQLite transactions are serializable. A read-write transaction takes the
 // write lock at once (BEGIN IMMEDIATE), so that concurrent writers queue on
-// the busy timeout instead of failing when they upgrade from reading.
+// the busy timeout instead of failing when they upgrade from reading. A
+// read-only one starts deferred, with the query_only pragma on until it
+// ends, so that writes in it fail as they would on other databases.
 func (c *Conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
-	sql := "BEGIN IMMEDIATE"
-	if opts.ReadOnly {
-		sql = "BEGIN DEFERRED"
+	if !opts.ReadOnly {
+		if _, err := c.Exec(ctx, "BEGIN IMMEDIATE", nil); err != nil {
+			return err
+		}
+		c.inTx = true
+		return nil
 	}
-	if _, err := c.Exec(ctx, sql, nil); err != nil {
+	if _, err := c.Exec(ctx, "PRAGMA query_only = 1", nil); err != nil {
 		return err
 	}
-	c.inTx = true
+	if _, err := c.Exec(ctx, "BEGIN DEFERRED", nil); err != nil {
+		c.endReadOnly()
+		return err
+	}
+	c.inTx, c.readOnly = true, true
 	return nil
+}
+
+// endReadOnly turns query_only off after a read-only transaction; if that
+// fails, the connection is not reused.
+func (c *Conn) endReadOnly() {
+	if _, err := c.Exec(context.Background(), "PRAGMA query_only = 0", nil); err != nil {
+		c.broken = true
+	}
+	c.readOnly = false
 }
 
 // Commit commits the transaction. If it fails with the database busy, the
@@ -157,6 +181,9 @@ func (c *Conn) Commit(ctx context.Context) error {
 		return err
 	}
 	c.inTx = false
+	if c.readOnly {
+		c.endReadOnly()
+	}
 	return nil
 }
 
@@ -169,6 +196,9 @@ func (c *Conn) Rollback(ctx context.Context) error {
 	}
 	if err == nil {
 		c.inTx = false
+		if c.readOnly {
+			c.endReadOnly()
+		}
 	}
 	return err
 }
@@ -181,8 +211,19 @@ func (c *Conn) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the cached statements and the connection.
+// errConnClosed ends rows whose connection was closed before them.
+var errConnClosed = errors.New("sqlite: connection closed while its rows were open")
+
+// Close closes the connection's open rows, its cached statements and the
+// connection itself. Rows closed this way report an error; closing them
+// again is harmless.
 func (c *Conn) Close() error {
+	for r := range c.open {
+		if r.err == nil {
+			r.err = errConnClosed
+		}
+		r.Close()
+	}
 	if c.stmts != nil {
 		c.stmts.closeAll()
 	}
@@ -195,7 +236,7 @@ func (c *Conn) State() dialect.ConnState {
 	switch {
 	case c.broken:
 		return dialect.StateBroken
-	case c.open > 0:
+	case len(c.open) > 0:
 		return dialect.StateBusy
 	case c.inTx:
 		return dialect.StateInTx
@@ -270,7 +311,7 @@ func (r *Rows) Close() error {
 	if err := r.r.Close(); err != nil && r.err == nil {
 		r.err = r.conn.fail(err)
 	}
-	r.conn.open--
+	delete(r.conn.open, r)
 	r.conn.release(r.st)
 	return r.err
 }

@@ -30,12 +30,18 @@ func classify(err error) error {
 		switch code {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			e.Class = dialect.ErrUniqueViolation
-			e.Table, e.Column = tableColumn(se.Error(), "UNIQUE constraint failed: ")
+			where := after(se.Error(), "UNIQUE constraint failed: ")
+			if name, ok := strings.CutPrefix(where, "index '"); ok {
+				// A unique index on expressions has no columns to name.
+				e.Constraint = strings.TrimSuffix(name, "'")
+			} else {
+				e.Table, e.Column = tableColumn(where)
+			}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			e.Class = dialect.ErrForeignKeyViolation
 		case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			e.Class = dialect.ErrNotNullViolation
-			e.Table, e.Column = tableColumn(se.Error(), "NOT NULL constraint failed: ")
+			e.Table, e.Column = tableColumn(after(se.Error(), "NOT NULL constraint failed: "))
 		case sqlite3.SQLITE_CONSTRAINT_CHECK:
 			e.Class = dialect.ErrCheckViolation
 			e.Constraint = after(se.Error(), "CHECK constraint failed: ")
@@ -56,10 +62,10 @@ func classify(err error) error {
 	return e
 }
 
-// tableColumn reads "table.column" after prefix in msg. For constraints on
-// several columns SQLite lists them all; the first is returned.
-func tableColumn(msg, prefix string) (table, column string) {
-	s := after(msg, prefix)
+// tableColumn splits "table.column" as SQLite's messages name a column.
+// For constraints on several columns SQLite lists them all; the first is
+// returned.
+func tableColumn(s string) (table, column string) {
 	s, _, _ = strings.Cut(s, ", ")
 	table, column, _ = strings.Cut(s, ".")
 	return table, column
