@@ -19,7 +19,6 @@ import (
 // assignments of INSERT and UPDATE ([Col.To]).
 type Col[T any] struct {
 	expr[T]
-	def *ColumnDef
 }
 
 // ColumnDef describes a column as declared: what DDL, reflection and the
@@ -49,14 +48,19 @@ type AnyColumn interface {
 
 // Name returns the column's name.
 func (c Col[T]) Name() string {
-	if col, ok := c.n.(*compile.Column); ok {
+	if col, ok := c.Node().(*compile.Column); ok {
 		return col.Name
 	}
 	return ""
 }
 
 // Def returns the column's declaration; or nil for an unbound column.
-func (c Col[T]) Def() *ColumnDef { return c.def }
+func (c Col[T]) Def() *ColumnDef {
+	if c.b == nil {
+		return nil
+	}
+	return c.b.def
+}
 
 // To returns the assignment column = v, for [InsertStmt.Values] and
 // [UpdateStmt.Set].
@@ -71,9 +75,9 @@ func (c Col[T]) ToDefault() Assignment {
 }
 
 func (c Col[T]) assign(v compile.Expr) Assignment {
-	col, ok := c.n.(*compile.Column)
+	col, ok := c.Node().(*compile.Column)
 	if !ok {
-		if b, isBad := c.n.(*compile.Bad); isBad {
+		if b, isBad := c.Node().(*compile.Bad); isBad && c.b != nil {
 			return Assignment{err: b.Err}
 		}
 		return Assignment{err: errUnbound}
@@ -96,15 +100,20 @@ func (a Assignment) Column() string { return a.column }
 // Excluded returns excluded.column: in ON CONFLICT DO UPDATE, the value the
 // row proposed for insertion had for c.
 func Excluded[T any](c Col[T]) Expr[T] {
-	if c.n == nil {
+	if c.b == nil {
 		return bad[T](errUnbound)
 	}
-	return expr[T]{&compile.Excluded{Column: c.Name()}}
+	return boxed[T](compile.Excluded{Column: c.Name()})
 }
 
 // newColumn returns a Col[T] of table t.
 func newColumn[T any](t *compile.Table, def *ColumnDef) Col[T] {
-	return Col[T]{expr[T]{&compile.Column{Table: t, Name: def.Name}}, def}
+	b := &struct {
+		exprBox
+		node compile.Column
+	}{node: compile.Column{Table: t, Name: def.Name}}
+	b.n, b.def = &b.node, def
+	return Col[T]{expr[T]{&b.exprBox}}
 }
 
 // binder is implemented by *Col[T]; NewTable and Alias find columns by it.
@@ -116,7 +125,10 @@ type binder interface {
 }
 
 func (c *Col[T]) bind(t *compile.Table, def *ColumnDef) { *c = newColumn[T](t, def) }
-func (c *Col[T]) fail(err error)                        { *c = Col[T]{expr: expr[T]{&compile.Bad{Err: err}}} }
+func (c *Col[T]) fail(err error)                        { *c = badCol[T](err) }
+
+// badCol returns a column that fails every statement using it with err.
+func badCol[T any](err error) Col[T] { return Col[T]{newExpr[T](&compile.Bad{Err: err})} }
 func (c *Col[T]) goTypeOf() reflect.Type                { return reflect.TypeFor[T]() }
 func (c *Col[T]) column() AnyColumn                     { return *c }
 

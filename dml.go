@@ -231,7 +231,7 @@ func (s InsertStmt) DoUpdateWhere(conds ...Expr[bool]) InsertStmt {
 
 // Returning returns the statement with cols in its RETURNING clause.
 func (s InsertStmt) Returning(cols ...Selectable) InsertStmt {
-	s.n.Returning = append(slices.Clip(s.n.Returning), nodesOf(cols)...)
+	s.n.Returning = grow(s.n.Returning, nodesOf(cols))
 	return s
 }
 
@@ -294,7 +294,7 @@ func (s UpdateStmt) Set(assigns ...Assignment) UpdateStmt {
 		s.err = firstErr(s.err, err)
 		return s
 	}
-	s.n.Set = append(slices.Clip(s.n.Set), assignNodes(assigns)...)
+	s.n.Set = grow(s.n.Set, assignNodes(assigns))
 	return s
 }
 
@@ -308,7 +308,7 @@ func firstErr(a, b error) error {
 // From returns the statement with items added to its FROM clause (UPDATE
 // ... FROM), whose rows the WHERE clause can join to.
 func (s UpdateStmt) From(items ...FromItem) UpdateStmt {
-	s.n.From = append(slices.Clip(s.n.From), fromNodes(items)...)
+	s.n.From = grow(s.n.From, fromNodes(items))
 	return s
 }
 
@@ -320,7 +320,7 @@ func (s UpdateStmt) Where(conds ...Expr[bool]) UpdateStmt {
 
 // Returning returns the statement with cols in its RETURNING clause.
 func (s UpdateStmt) Returning(cols ...Selectable) UpdateStmt {
-	s.n.Returning = append(slices.Clip(s.n.Returning), nodesOf(cols)...)
+	s.n.Returning = grow(s.n.Returning, nodesOf(cols))
 	return s
 }
 
@@ -368,7 +368,7 @@ func (s DeleteStmt) Build() (compile.Stmt, error) {
 // Where the database has no DELETE ... USING (SQLite), it is written as
 // WHERE EXISTS (SELECT 1 FROM items WHERE ...), which deletes the same rows.
 func (s DeleteStmt) Using(items ...FromItem) DeleteStmt {
-	s.n.Using = append(slices.Clip(s.n.Using), fromNodes(items)...)
+	s.n.Using = grow(s.n.Using, fromNodes(items))
 	return s
 }
 
@@ -380,7 +380,7 @@ func (s DeleteStmt) Where(conds ...Expr[bool]) DeleteStmt {
 
 // Returning returns the statement with cols in its RETURNING clause.
 func (s DeleteStmt) Returning(cols ...Selectable) DeleteStmt {
-	s.n.Returning = append(slices.Clip(s.n.Returning), nodesOf(cols)...)
+	s.n.Returning = grow(s.n.Returning, nodesOf(cols))
 	return s
 }
 

@@ -64,26 +64,48 @@ type Expr[T any] interface {
 	As(name string) Expr[T]
 }
 
-// expr implements Expr[T] around a syntax tree node. Every typed expression
-// type embeds it.
+// expr implements Expr[T]. Every typed expression type embeds it. It is a
+// single pointer, so that passing an expression (a column, say) where an
+// interface is expected costs no allocation.
 type expr[T any] struct {
-	n compile.Expr // nil only in a zero value
+	b *exprBox // nil only in a zero value
+}
+
+// exprBox is what an expression points to: its node and, for a column, its
+// declaration.
+type exprBox struct {
+	n   compile.Expr
+	def *ColumnDef // or nil
 }
 
 var errUnbound = errors.New("ore: column is not bound to a table; declare it in a struct passed to NewTable")
 
-// exprOf wraps n as an Expr[T].
-func exprOf[T any](n compile.Expr) Expr[T] { return expr[T]{n} }
+// newExpr returns n as an expr[T].
+func newExpr[T any](n compile.Expr) expr[T] { return expr[T]{&exprBox{n: n}} }
+
+// boxed returns node as an expr[T], allocating the box and the node
+// together: one allocation where there would be two.
+func boxed[T, N any, PN interface {
+	*N
+	compile.Expr
+}](node N) expr[T] {
+	b := &struct {
+		exprBox
+		node N
+	}{node: node}
+	b.n = PN(&b.node)
+	return expr[T]{&b.exprBox}
+}
 
 // bad returns an Expr[T] that fails compilation with err.
-func bad[T any](err error) Expr[T] { return expr[T]{&compile.Bad{Err: err}} }
+func bad[T any](err error) Expr[T] { return newExpr[T](&compile.Bad{Err: err}) }
 
 // Node returns the expression's syntax tree.
 func (x expr[T]) Node() compile.Expr {
-	if x.n == nil {
+	if x.b == nil {
 		return &compile.Bad{Err: errUnbound}
 	}
-	return x.n
+	return x.b.n
 }
 
 func (x expr[T]) goType() (v T) { return v }
@@ -91,7 +113,7 @@ func (x expr[T]) goType() (v T) { return v }
 func (x expr[T]) orderNode() compile.OrderBy { return compile.OrderBy{X: x.Node()} }
 
 func (x expr[T]) cmp(op compile.BinaryOp, y compile.Expr) Expr[bool] {
-	return expr[bool]{&compile.Binary{Op: op, X: x.Node(), Y: y}}
+	return boxed[bool](compile.Binary{Op: op, X: x.Node(), Y: y})
 }
 
 // bind returns the node binding v.
@@ -127,38 +149,38 @@ func (x expr[T]) in(vs []T, not bool) Expr[bool] {
 		binds[i].Value = v
 		list[i] = &binds[i]
 	}
-	return expr[bool]{&compile.In{X: x.Node(), List: list, Not: not}}
+	return boxed[bool](compile.In{X: x.Node(), List: list, Not: not})
 }
 
 func (x expr[T]) InQuery(q Query[T]) Expr[bool] {
-	return expr[bool]{&compile.InQuery{X: x.Node(), Query: queryNode(q)}}
+	return boxed[bool](compile.InQuery{X: x.Node(), Query: queryNode(q)})
 }
 
 func (x expr[T]) NotInQuery(q Query[T]) Expr[bool] {
-	return expr[bool]{&compile.InQuery{X: x.Node(), Query: queryNode(q), Not: true}}
+	return boxed[bool](compile.InQuery{X: x.Node(), Query: queryNode(q), Not: true})
 }
 
 func (x expr[T]) Between(lo, hi T) Expr[bool] {
-	return expr[bool]{&compile.Between{X: x.Node(), Lo: bind(lo), Hi: bind(hi)}}
+	return boxed[bool](compile.Between{X: x.Node(), Lo: bind(lo), Hi: bind(hi)})
 }
 
 func (x expr[T]) NotBetween(lo, hi T) Expr[bool] {
-	return expr[bool]{&compile.Between{X: x.Node(), Lo: bind(lo), Hi: bind(hi), Not: true}}
+	return boxed[bool](compile.Between{X: x.Node(), Lo: bind(lo), Hi: bind(hi), Not: true})
 }
 
 func (x expr[T]) IsNull() Expr[bool] {
-	return expr[bool]{&compile.Unary{Op: compile.OpIsNull, X: x.Node()}}
+	return boxed[bool](compile.Unary{Op: compile.OpIsNull, X: x.Node()})
 }
 
 func (x expr[T]) IsNotNull() Expr[bool] {
-	return expr[bool]{&compile.Unary{Op: compile.OpIsNotNull, X: x.Node()}}
+	return boxed[bool](compile.Unary{Op: compile.OpIsNotNull, X: x.Node()})
 }
 
 func (x expr[T]) Asc() Order  { return Order{compile.OrderBy{X: x.Node()}} }
 func (x expr[T]) Desc() Order { return Order{compile.OrderBy{X: x.Node(), Desc: true}} }
 
 func (x expr[T]) As(name string) Expr[T] {
-	return expr[T]{&compile.Label{X: x.Node(), Name: name}}
+	return boxed[T](compile.Label{X: x.Node(), Name: name})
 }
 
 // nodeOf returns e's node, or a Bad node if e is nil.
@@ -224,20 +246,20 @@ func orderNodes(terms []OrderTerm) []compile.OrderBy {
 // Values, parameters, raw SQL
 
 // Value returns v as an expression: a bound argument, never SQL text.
-func Value[T any](v T) Expr[T] { return expr[T]{bind(v)} }
+func Value[T any](v T) Expr[T] { return boxed[T](compile.Bind{Value: v}) }
 
 // Null returns the NULL literal typed as T.
-func Null[T any]() Expr[T] { return expr[T]{&compile.Literal{Keyword: compile.KwNull}} }
+func Null[T any]() Expr[T] { return boxed[T](compile.Literal{Keyword: compile.KwNull}) }
 
 // Default returns the DEFAULT keyword, for INSERT values and UPDATE SET: the
 // column's default value.
-func Default[T any]() Expr[T] { return expr[T]{&compile.Literal{Keyword: compile.KwDefault}} }
+func Default[T any]() Expr[T] { return boxed[T](compile.Literal{Keyword: compile.KwDefault}) }
 
 // True returns the TRUE literal.
-func True() Expr[bool] { return expr[bool]{&compile.Literal{Keyword: compile.KwTrue}} }
+func True() Expr[bool] { return boxed[bool](compile.Literal{Keyword: compile.KwTrue}) }
 
 // False returns the FALSE literal.
-func False() Expr[bool] { return expr[bool]{&compile.Literal{Keyword: compile.KwFalse}} }
+func False() Expr[bool] { return boxed[bool](compile.Literal{Keyword: compile.KwFalse}) }
 
 // Raw returns a fragment of hand-written SQL typed as T. Each "?" in sql
 // takes the next argument: an expression (any Selectable) is written in its
@@ -247,7 +269,7 @@ func False() Expr[bool] { return expr[bool]{&compile.Literal{Keyword: compile.Kw
 // Raw is the escape hatch for what ore does not model; prefer the typed API
 // where it exists. Never build sql from untrusted input: only args are safe.
 func Raw[T any](sql string, args ...any) Expr[T] {
-	return expr[T]{rawNode(sql, args)}
+	return newExpr[T](rawNode(sql, args))
 }
 
 func rawNode(sql string, args []any) *compile.Raw {
@@ -277,7 +299,7 @@ type NamedParam[T any] struct {
 // would go (Users.ID.EqExpr(byID)); supply the value at execution with
 // [NamedParam.Bind].
 func Param[T any](name string) NamedParam[T] {
-	return NamedParam[T]{expr[T]{&compile.Param{Name: name}}, name}
+	return NamedParam[T]{boxed[T](compile.Param{Name: name}), name}
 }
 
 // Name returns the parameter's name.
@@ -329,12 +351,12 @@ func paramUsed(q compile.Compiled, name string) bool {
 
 // And returns the conjunction of conds. It needs at least one condition.
 func And(conds ...Expr[bool]) Expr[bool] {
-	return expr[bool]{logical(compile.OpAnd, conds)}
+	return newExpr[bool](logical(compile.OpAnd, conds))
 }
 
 // Or returns the disjunction of conds. It needs at least one condition.
 func Or(conds ...Expr[bool]) Expr[bool] {
-	return expr[bool]{logical(compile.OpOr, conds)}
+	return newExpr[bool](logical(compile.OpOr, conds))
 }
 
 func logical(op compile.LogicalOp, conds []Expr[bool]) compile.Expr {
@@ -349,7 +371,7 @@ func logical(op compile.LogicalOp, conds []Expr[bool]) compile.Expr {
 
 // Not returns NOT cond.
 func Not(cond Expr[bool]) Expr[bool] {
-	return expr[bool]{&compile.Unary{Op: compile.OpNot, X: nodeOf(cond)}}
+	return boxed[bool](compile.Unary{Op: compile.OpNot, X: nodeOf(cond)})
 }
 
 // ----------------------------------------------------------------------------
@@ -358,7 +380,7 @@ func Not(cond Expr[bool]) Expr[bool] {
 // Deref returns e typed as its non-null type, for comparing a nullable
 // column with a non-nullable expression. The SQL is unchanged: NULL stays
 // NULL, and scanning a NULL into T fails.
-func Deref[T any](e Expr[*T]) Expr[T] { return expr[T]{nodeOf(e)} }
+func Deref[T any](e Expr[*T]) Expr[T] { return newExpr[T](nodeOf(e)) }
 
 // Ptr returns e typed as nullable. The SQL is unchanged.
-func Ptr[T any](e Expr[T]) Expr[*T] { return expr[*T]{nodeOf(e)} }
+func Ptr[T any](e Expr[T]) Expr[*T] { return newExpr[*T](nodeOf(e)) }

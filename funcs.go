@@ -26,22 +26,36 @@ type Text interface {
 	~string | *string
 }
 
+// call returns the function call name(args), with room for two arguments
+// in the same allocation as the node.
 func call[T any](name string, args ...compile.Expr) Expr[T] {
-	return expr[T]{&compile.Func{Name: name, Args: args}}
+	b := &struct {
+		exprBox
+		node compile.Func
+		args [2]compile.Expr
+	}{}
+	b.node.Name = name
+	if len(args) <= len(b.args) {
+		b.node.Args = b.args[:copy(b.args[:], args)]
+	} else {
+		b.node.Args = append([]compile.Expr(nil), args...)
+	}
+	b.n = &b.node
+	return expr[T]{&b.exprBox}
 }
 
 // ----------------------------------------------------------------------------
 // Aggregates
 
 // Count returns count(*).
-func Count() Expr[int64] { return expr[int64]{&compile.Func{Name: "count", Star: true}} }
+func Count() Expr[int64] { return boxed[int64](compile.Func{Name: "count", Star: true}) }
 
 // CountOf returns count(e): the number of rows where e is not NULL.
 func CountOf(e Selectable) Expr[int64] { return call[int64]("count", nodeOf(e)) }
 
 // CountDistinct returns count(DISTINCT e).
 func CountDistinct(e Selectable) Expr[int64] {
-	return expr[int64]{&compile.Func{Name: "count", Args: []compile.Expr{nodeOf(e)}, Distinct: true}}
+	return boxed[int64](compile.Func{Name: "count", Args: []compile.Expr{nodeOf(e)}, Distinct: true})
 }
 
 // Sum returns sum(e). Over no rows it is NULL: wrap it in [IfNull] or
@@ -71,7 +85,7 @@ func withFunc[T any](e Expr[T], what string, set func(*compile.Func)) Expr[T] {
 	}
 	g := *f
 	set(&g)
-	return expr[T]{&g}
+	return boxed[T](g)
 }
 
 // ----------------------------------------------------------------------------
@@ -103,7 +117,7 @@ func Concat[S Text](a, b Expr[S], more ...Expr[S]) Expr[S] {
 	for _, m := range more {
 		n = &compile.Binary{Op: compile.OpConcat, X: n, Y: nodeOf(m)}
 	}
-	return expr[S]{n}
+	return newExpr[S](n)
 }
 
 // Like returns e LIKE pattern.
@@ -130,7 +144,7 @@ func NotILike[S Text](e Expr[S], pattern string) Expr[bool] {
 // Now returns the current transaction's timestamp (CURRENT_TIMESTAMP). On
 // SQLite it is UTC text, 'YYYY-MM-DD HH:MM:SS'.
 func Now() Expr[time.Time] {
-	return expr[time.Time]{&compile.Literal{Keyword: compile.KwCurrentTimestamp}}
+	return boxed[time.Time](compile.Literal{Keyword: compile.KwCurrentTimestamp})
 }
 
 // Func returns a call of the SQL function name with args, typed as T: the
@@ -143,7 +157,7 @@ func Func[T any](name string, args ...Selectable) Expr[T] { return call[T](name,
 // Arithmetic
 
 func binary[T any](op compile.BinaryOp, a Selectable, b compile.Expr) Expr[T] {
-	return expr[T]{&compile.Binary{Op: op, X: nodeOf(a), Y: b}}
+	return boxed[T](compile.Binary{Op: op, X: nodeOf(a), Y: b})
 }
 
 // Add returns a + b.
@@ -163,7 +177,7 @@ func Mod[T Number](a, b Expr[T]) Expr[T] { return binary[T](compile.OpMod, a, no
 
 // Neg returns -e.
 func Neg[T Number](e Expr[T]) Expr[T] {
-	return expr[T]{&compile.Unary{Op: compile.OpNeg, X: nodeOf(e)}}
+	return boxed[T](compile.Unary{Op: compile.OpNeg, X: nodeOf(e)})
 }
 
 // ----------------------------------------------------------------------------
@@ -188,24 +202,24 @@ type CaseExpr[T any] struct {
 // Case returns CASE WHEN ... THEN ... END over whens, in order.
 func Case[T any](whens ...WhenClause[T]) CaseExpr[T] {
 	if len(whens) == 0 {
-		return CaseExpr[T]{expr[T]{&compile.Bad{Err: errors.New("ore: Case with no When")}}}
+		return CaseExpr[T]{boxed[T](compile.Bad{Err: errors.New("ore: Case with no When")})}
 	}
 	n := &compile.Case{Whens: make([]compile.When, len(whens))}
 	for i, w := range whens {
 		n.Whens[i] = w.w
 	}
-	return CaseExpr[T]{expr[T]{n}}
+	return CaseExpr[T]{newExpr[T](n)}
 }
 
 // Else returns the CASE expression with ELSE e.
 func (c CaseExpr[T]) Else(e Expr[T]) Expr[T] {
-	n, ok := c.n.(*compile.Case)
+	n, ok := c.Node().(*compile.Case)
 	if !ok {
 		return c
 	}
 	m := *n
 	m.Else = nodeOf(e)
-	return expr[T]{&m}
+	return boxed[T](m)
 }
 
 // Cast returns CAST(e AS type), where the SQL type is the one for Go type
@@ -221,5 +235,5 @@ func Cast[T any](e Selectable) Expr[T] {
 
 // CastTo returns CAST(e AS t), typed as T.
 func CastTo[T any](e Selectable, t compile.Type) Expr[T] {
-	return expr[T]{&compile.Cast{X: nodeOf(e), Type: t}}
+	return boxed[T](compile.Cast{X: nodeOf(e), Type: t})
 }

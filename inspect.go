@@ -334,7 +334,7 @@ func NewReflectedTable(schema, name string, spec *TableSpec) (*Table, error) {
 func (t *Table) C(name string) Col[any] {
 	c := t.Column(name)
 	if c == nil {
-		return Col[any]{expr: expr[any]{&compile.Bad{Err: fmt.Errorf("ore: table %q has no column %q", t.Name(), name)}}}
+		return badCol[any](fmt.Errorf("ore: table %q has no column %q", t.Name(), name))
 	}
 	if ca, ok := c.(Col[any]); ok {
 		return ca

@@ -89,7 +89,7 @@ func (s *SelectStmt[R]) fail(err error) {
 // Columns returns the statement with more columns in its select list. The
 // row type R must still fit the wider rows.
 func (s SelectStmt[R]) Columns(cols ...Selectable) SelectStmt[R] {
-	s.n.Columns = append(slices.Clip(s.n.Columns), nodesOf(cols)...)
+	s.n.Columns = grow(s.n.Columns, nodesOf(cols))
 	return s
 }
 
@@ -113,8 +113,18 @@ func (s SelectStmt[R]) DistinctOn(exprs ...Selectable) SelectStmt[R] {
 
 // From returns the statement with items added to its FROM clause.
 func (s SelectStmt[R]) From(items ...FromItem) SelectStmt[R] {
-	s.n.From = append(slices.Clip(s.n.From), fromNodes(items)...)
+	s.n.From = grow(s.n.From, fromNodes(items))
 	return s
+}
+
+// grow returns more appended to list, leaving list itself alone (it may be
+// shared with the statement grow's result was derived from). An empty list
+// is replaced by more, saving a copy.
+func grow[E any](list, more []E) []E {
+	if len(list) == 0 {
+		return more
+	}
+	return append(slices.Clip(list), more...)
 }
 
 func fromNodes(items []FromItem) []compile.FromItem {
@@ -194,12 +204,20 @@ func addJoin(from []compile.FromItem, err error, kind compile.JoinKind, item Fro
 	} else {
 		right = item.fromNode()
 	}
-	j := &compile.Join{Kind: kind, Left: from[len(from)-1], Right: right, Lateral: lateral}
+	// The join and the new FROM list in one allocation, for the common
+	// single FROM item.
+	b := &struct {
+		join compile.Join
+		from [1]compile.FromItem
+	}{join: compile.Join{Kind: kind, Left: from[len(from)-1], Right: right, Lateral: lateral}}
 	if kind != compile.CrossJoin {
-		j.On = nodeOf(on)
+		b.join.On = nodeOf(on)
 	}
-	out := slices.Clone(from)
-	out[len(out)-1] = j
+	out := b.from[:]
+	if len(from) > 1 {
+		out = slices.Clone(from)
+	}
+	out[len(out)-1] = &b.join
 	return out, err
 }
 
@@ -228,7 +246,7 @@ func andWith(existing compile.Expr, conds []Expr[bool]) compile.Expr {
 
 // GroupBy returns the statement with exprs added to its GROUP BY clause.
 func (s SelectStmt[R]) GroupBy(exprs ...Selectable) SelectStmt[R] {
-	s.n.GroupBy = append(slices.Clip(s.n.GroupBy), nodesOf(exprs)...)
+	s.n.GroupBy = grow(s.n.GroupBy, nodesOf(exprs))
 	return s
 }
 
@@ -248,7 +266,7 @@ func (s SelectStmt[R]) Window(name string, w Window) SelectStmt[R] {
 
 // OrderBy returns the statement with terms added to its ORDER BY clause.
 func (s SelectStmt[R]) OrderBy(terms ...OrderTerm) SelectStmt[R] {
-	s.n.OrderBy = append(slices.Clip(s.n.OrderBy), orderNodes(terms)...)
+	s.n.OrderBy = grow(s.n.OrderBy, orderNodes(terms))
 	return s
 }
 
@@ -471,7 +489,7 @@ func (s CompoundStmt[R]) ExceptAll(q Query[R]) CompoundStmt[R] {
 // which sorts the combined rows. Columns are referred to by their output
 // names.
 func (s CompoundStmt[R]) OrderBy(terms ...OrderTerm) CompoundStmt[R] {
-	s.n.OrderBy = append(slices.Clip(s.n.OrderBy), orderNodes(terms)...)
+	s.n.OrderBy = grow(s.n.OrderBy, orderNodes(terms))
 	return s
 }
 
@@ -547,13 +565,13 @@ func (d DerivedTable) sourceTable() *compile.Table {
 // ScalarSubquery returns q, which must produce one row of one column, as an
 // expression of its column's type.
 func ScalarSubquery[T any](q Query[T]) Expr[T] {
-	return expr[T]{&compile.Subquery{Query: queryNode(q)}}
+	return boxed[T](compile.Subquery{Query: queryNode(q)})
 }
 
 // Exists returns EXISTS (q).
-func Exists(q AnyQuery) Expr[bool] { return expr[bool]{&compile.Exists{Query: queryNode(q)}} }
+func Exists(q AnyQuery) Expr[bool] { return boxed[bool](compile.Exists{Query: queryNode(q)}) }
 
 // NotExists returns NOT EXISTS (q).
 func NotExists(q AnyQuery) Expr[bool] {
-	return expr[bool]{&compile.Exists{Query: queryNode(q), Not: true}}
+	return boxed[bool](compile.Exists{Query: queryNode(q), Not: true})
 }

@@ -424,11 +424,11 @@ func Alias[S any, PS interface {
 //	ore.Ref(sub, Tracks.AlbumID) // "t"."album_id", a Col[int64]
 func Ref[T any](src Source, e Expr[T]) Col[T] {
 	if isNil(src) {
-		return Col[T]{expr: expr[T]{&compile.Bad{Err: errors.New("ore: Ref on a nil source")}}}
+		return Col[T]{expr: boxed[T](compile.Bad{Err: errors.New("ore: Ref on a nil source")})}
 	}
 	name := outputName(nodeOf(e))
 	if name == "" {
-		return Col[T]{expr: expr[T]{&compile.Bad{Err: errors.New("ore: Ref: the expression has no name; give it one with As")}}}
+		return Col[T]{expr: boxed[T](compile.Bad{Err: errors.New("ore: Ref: the expression has no name; give it one with As")})}
 	}
 	return Column[T](src, name)
 }
@@ -438,7 +438,7 @@ func Ref[T any](src Source, e Expr[T]) Col[T] {
 // derived tables, reflected tables.
 func Column[T any](src Source, name string) Col[T] {
 	if isNil(src) {
-		return Col[T]{expr: expr[T]{&compile.Bad{Err: errors.New("ore: Column on a nil source")}}}
+		return Col[T]{expr: boxed[T](compile.Bad{Err: errors.New("ore: Column on a nil source")})}
 	}
 	st, nullable := sqlTypeOf(reflect.TypeFor[T]())
 	def := &ColumnDef{Name: name, GoType: reflect.TypeFor[T](), Type: st, Nullable: nullable}

@@ -4,8 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
+		"sync"
 	"unicode/utf8"
 )
 
@@ -209,31 +208,43 @@ func (c *Compiler) WriteString(s string) {
 
 // WriteIdent writes name as a quoted identifier.
 func (c *Compiler) WriteIdent(name string) {
-	if name == "" {
-		c.failf("empty identifier")
-		return
-	}
-	if strings.IndexByte(name, 0) >= 0 {
-		c.failf("identifier %q contains a NUL byte", name)
-		return
-	}
-	if !utf8.ValidString(name) {
-		c.failf("identifier %q is not valid UTF-8", name)
-		return
-	}
-	if c.iv != nil {
-		if err := c.iv.ValidateIdent(name); err != nil {
-			c.Fail(err)
-			return
-		}
-	}
 	if c.mode == modeKey {
+		// No checks: a key only finds SQL rendered (and checked) from a
+		// statement of the same shape, identifiers included.
 		c.buf = append(c.buf, tokIdent)
 		c.buf = binary.AppendUvarint(c.buf, uint64(len(name)))
 		c.buf = append(c.buf, name...)
 		return
 	}
+	if err := c.checkIdent(name); err != nil {
+		c.Fail(err)
+		return
+	}
 	c.buf = c.d.AppendIdent(c.buf, name)
+}
+
+// checkIdent reports an identifier no database keeps as written: empty,
+// with a NUL byte, invalid UTF-8, or what the dialect refuses.
+func (c *Compiler) checkIdent(name string) error {
+	if name == "" {
+		return errors.New("compile: empty identifier")
+	}
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		switch b := name[i]; {
+		case b == 0:
+			return fmt.Errorf("compile: identifier %q contains a NUL byte", name)
+		case b >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(name) {
+		return fmt.Errorf("compile: identifier %q is not valid UTF-8", name)
+	}
+	if c.iv != nil {
+		return c.iv.ValidateIdent(name)
+	}
+	return nil
 }
 
 // writeRaw writes SQL text supplied by the user in a Raw node.

@@ -87,7 +87,9 @@ func (c *Compiler) popScope(mark int) {
 // of the current statement or of an enclosing one (a correlated reference),
 // or the compiler is not checking.
 func (c *Compiler) visible(t *Table) bool {
-	if !c.check {
+	if !c.check || c.mode == modeKey {
+		// A key only finds SQL rendered, and so checked, from a statement
+		// of the same shape.
 		return true
 	}
 	name := t.RefName()
