@@ -396,14 +396,14 @@ func sameFK(a, b ForeignKeyDef) bool {
 }
 
 // namedFK returns fk with a name: its own, or PostgreSQL's convention
-// table_col_fkey, so that DropAll can drop it by name.
+// table_col_fkey (shortened to fit), so that DropAll can drop it by name.
 func namedFK(t *Table, fk ForeignKeyDef) ForeignKeyDef {
 	if fk.Name == "" {
-		fk.Name = t.Name()
+		base := t.Name()
 		for _, c := range fk.Columns {
-			fk.Name += "_" + c
+			base += "_" + c
 		}
-		fk.Name += "_fkey"
+		fk.Name = generatedName(base, "fkey", nil)
 	}
 	return fk
 }

@@ -203,7 +203,10 @@ type ReflectOptions struct {
 // Reflect reads tables from the live database db into m: their columns
 // (as Col[any], reached with [Table.C]), primary keys, foreign keys,
 // unique and check constraints and indexes. The tables work in ore's
-// statements at once, and their [Table.Spec] describes them.
+// statements at once, and their [Table.Spec] describes them: checks,
+// index expressions and predicates as [compile.Raw] nodes of the
+// database's text, with every "?" doubled (the text takes no arguments),
+// so that the tables can be created again elsewhere.
 func (m *MetaData) Reflect(ctx context.Context, db *DB, opts ReflectOptions) error {
 	in, err := Inspect(ctx, db)
 	if err != nil {
@@ -290,7 +293,7 @@ func reflectTable(ctx context.Context, in *Inspector, schema, name string) (*Tab
 		spec.Uniques = append(spec.Uniques, UniqueDef{Name: u.Name, Columns: u.Columns})
 	}
 	for _, ch := range checks {
-		spec.Checks = append(spec.Checks, CheckDef{Name: ch.Name, Cond: &compile.Raw{SQL: ch.Expr}})
+		spec.Checks = append(spec.Checks, CheckDef{Name: ch.Name, Cond: sqlText(ch.Expr)})
 	}
 	for _, ix := range indexes {
 		if ix.Constraint {
@@ -301,11 +304,11 @@ func reflectTable(ctx context.Context, in *Inspector, schema, name string) (*Tab
 			if col != "" {
 				def.Exprs = append(def.Exprs, &compile.Column{Name: col})
 			} else {
-				def.Exprs = append(def.Exprs, &compile.Raw{SQL: ix.Expressions[i]})
+				def.Exprs = append(def.Exprs, sqlText(ix.Expressions[i]))
 			}
 		}
 		if ix.Predicate != "" {
-			def.Predicate = &compile.Raw{SQL: ix.Predicate}
+			def.Predicate = sqlText(ix.Predicate)
 		}
 		spec.Indexes = append(spec.Indexes, def)
 	}
@@ -316,12 +319,24 @@ func reflectTable(ctx context.Context, in *Inspector, schema, name string) (*Tab
 // struct: what reflection makes, and what code that learns its schema at
 // run time can make too. Its columns are Col[any]; reach them with
 // [Table.C].
+//
+// The table keeps spec, which must not change afterwards. A spec with no
+// columns, a nil or unnamed column or two columns of one name is an error.
 func NewReflectedTable(schema, name string, spec *TableSpec) (*Table, error) {
 	if name == "" {
 		return nil, errors.New("ore: reflected table with no name")
 	}
+	if spec == nil || len(spec.Columns) == 0 {
+		return nil, fmt.Errorf("ore: reflected table %q with no columns", name)
+	}
 	t := &Table{node: compile.Table{Schema: schema, Name: name}, spec: spec}
-	for _, def := range spec.Columns {
+	for i, def := range spec.Columns {
+		if def == nil || def.Name == "" {
+			return nil, fmt.Errorf("ore: reflected table %q: column %d has no name", name, i)
+		}
+		if t.Column(def.Name) != nil {
+			return nil, fmt.Errorf("ore: reflected table %q: two columns named %q", name, def.Name)
+		}
 		col := newColumn[any](&t.node, def)
 		t.columns = append(t.columns, col)
 	}

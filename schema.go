@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ore-go/ore/compile"
 )
@@ -59,7 +61,7 @@ type TableSpec struct {
 type ForeignKeyDef struct {
 	Name       string // or "" for the database's choice
 	Columns    []string
-	RefSchema  string
+	RefSchema  string // or "" for the table's own schema
 	RefTable   string
 	RefColumns []string
 	Delete     FKAction // ON DELETE
@@ -105,6 +107,10 @@ func (fk ForeignKeyDef) addTo(spec *TableSpec, t *Table) error {
 		return fmt.Errorf("foreign key on %s: %w", columnNames(fk.cols), err)
 	}
 	fk.RefSchema, fk.RefTable = ref.Schema, ref.Name
+	if fk.RefSchema == t.Schema() {
+		// As reflection says it, so that both describe the key alike.
+		fk.RefSchema = ""
+	}
 	fk.RefColumns = columnNames(fk.refs)
 	spec.ForeignKeys = append(spec.ForeignKeys, fk)
 	return nil
@@ -143,8 +149,16 @@ type CheckDef struct {
 // declares it. Values in cond become literals in the table's DDL.
 func Check(cond Expr[bool]) CheckDef { return CheckDef{Cond: nodeOf(cond)} }
 
-// CheckSQL returns a check constraint given as SQL text.
-func CheckSQL(sql string) CheckDef { return CheckDef{Cond: &compile.Raw{SQL: sql}} }
+// CheckSQL returns a check constraint given as SQL text. The text takes no
+// arguments: a "?" in it is the character itself (in a string literal, or
+// PostgreSQL's jsonb operator), not a placeholder as in [Raw].
+func CheckSQL(sql string) CheckDef { return CheckDef{Cond: sqlText(sql)} }
+
+// sqlText returns SQL text as a raw node without placeholders, each "?"
+// doubled so that the compiler writes it as itself.
+func sqlText(sql string) *compile.Raw {
+	return &compile.Raw{SQL: strings.ReplaceAll(sql, "?", "??")}
+}
 
 // Named returns the constraint named name.
 func (c CheckDef) Named(name string) CheckDef { c.Name = name; return c }
@@ -163,7 +177,10 @@ type IndexDef struct {
 }
 
 // Index returns an index on exprs: columns, or expressions of them
-// (ore.Lower(t.Email)). Unnamed, it is named table_col1_col2_idx.
+// (ore.Lower(t.Email)). Unnamed, it is named table_col1_col2_idx, with
+// "expr" for an expression, shortened to 63 bytes (PostgreSQL's limit),
+// and numbered as PostgreSQL numbers its own (table_expr_idx1) if the
+// table has an index of that name already.
 func Index(exprs ...Selectable) IndexDef { return IndexDef{Exprs: nodesOf(exprs)} }
 
 // UniqueIndex returns a unique index on exprs.
@@ -191,10 +208,46 @@ func (ix IndexDef) addTo(spec *TableSpec, t *Table) error {
 				parts = append(parts, "expr")
 			}
 		}
-		ix.Name = strings.Join(parts, "_") + "_idx"
+		ix.Name = spec.indexName(strings.Join(parts, "_"))
 	}
 	spec.Indexes = append(spec.Indexes, ix)
 	return nil
+}
+
+// indexName returns a name for a new index of the table: base_idx, or
+// base_idxN if the table has an index of that name.
+func (spec *TableSpec) indexName(base string) string {
+	return generatedName(base, "idx", func(name string) bool {
+		return slices.ContainsFunc(spec.Indexes, func(ix IndexDef) bool { return ix.Name == name })
+	})
+}
+
+// maxNameLen is the longest name ore makes up for an index or a
+// constraint: PostgreSQL's limit (NAMEDATALEN-1), the strictest of the
+// databases.
+const maxNameLen = 63
+
+// generatedName returns base_suffix, with base shortened so that the name
+// fits maxNameLen, and with a number after the suffix if taken (which may
+// be nil) reports the name in use: base_suffix1, base_suffix2, ...
+func generatedName(base, suffix string, taken func(string) bool) string {
+	for n := 0; ; n++ {
+		end := "_" + suffix
+		if n > 0 {
+			end += strconv.Itoa(n)
+		}
+		b := base
+		if len(b)+len(end) > maxNameLen {
+			cut := maxNameLen - len(end)
+			for cut > 0 && !utf8.RuneStart(b[cut]) {
+				cut--
+			}
+			b = b[:cut]
+		}
+		if name := b + end; taken == nil || !taken(name) {
+			return name
+		}
+	}
 }
 
 // PrimaryKey returns a primary key on cols, in key order: for composite keys
@@ -306,7 +359,7 @@ func (t *Table) Spec() (*TableSpec, error) {
 		}
 		if def.Index {
 			spec.Indexes = append(spec.Indexes, IndexDef{
-				Name:  t.Name() + "_" + def.Name + "_idx",
+				Name:  spec.indexName(t.Name() + "_" + def.Name),
 				Exprs: []compile.Expr{&compile.Column{Name: def.Name}},
 			})
 		}

@@ -230,9 +230,20 @@ func (c *Compiler) createIndex(s *CreateIndex) {
 	if s.IfNotExists {
 		c.WriteString("IF NOT EXISTS ")
 	}
-	c.WriteIdent(s.Name)
-	c.WriteString(" ON ")
-	c.tableRef(s.Table)
+	if c.feat.Has(FeatSchemas) || s.Table == nil || s.Table.Schema == "" {
+		// An index lives in its table's schema.
+		c.WriteIdent(s.Name)
+		c.WriteString(" ON ")
+		c.tableRef(s.Table)
+	} else {
+		// A schema without FeatSchemas is an attached database (SQLite),
+		// whose grammar qualifies the index and not the table.
+		c.WriteIdent(s.Table.Schema)
+		c.WriteString(".")
+		c.WriteIdent(s.Name)
+		c.WriteString(" ON ")
+		c.WriteIdent(s.Table.Name)
+	}
 	c.WriteString(" (")
 	c.bareColumns = true
 	c.exprList(s.Exprs)

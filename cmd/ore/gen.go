@@ -30,6 +30,15 @@ func genCmd(ctx context.Context, dsn, pkg, schema string, out io.Writer) error {
 	if err := md.Reflect(ctx, db, ore.ReflectOptions{Schema: schema}); err != nil {
 		return err
 	}
+	if len(md.Tables()) == 0 && schema != "" {
+		in, err := ore.Inspect(ctx, db)
+		if err != nil {
+			return err
+		}
+		if err := schemaExists(ctx, in, schema); err != nil {
+			return err
+		}
+	}
 	src, err := generate(pkg, db.Dialect().Name()+" database", schema, md)
 	if err != nil {
 		return err
@@ -56,7 +65,7 @@ func generate(pkg, source, schema string, md *ore.MetaData) ([]byte, error) {
 	}
 	tables := make([]*genTable, 0, len(sorted))
 	byName := map[string]*genTable{}
-	taken := map[string]bool{}
+	taken := map[string]bool{"Tables": true} // the MetaData's name
 	for _, t := range sorted {
 		spec, err := t.Spec()
 		if err != nil {
@@ -280,7 +289,9 @@ func constraints(g *genTable, byName map[string]*genTable) []string {
 		out = append(out, fmt.Sprintf("ore.Unique(%s)%s", fields(u.Columns, "t."), named(u.Name)))
 	}
 	for _, ch := range spec.Checks {
-		out = append(out, fmt.Sprintf("ore.CheckSQL(%q)%s", rawSQL(ch.Cond), named(ch.Name)))
+		// CheckSQL takes the text itself, where Raw takes "??" for "?".
+		text := strings.ReplaceAll(rawSQL(ch.Cond), "??", "?")
+		out = append(out, fmt.Sprintf("ore.CheckSQL(%q)%s", text, named(ch.Name)))
 	}
 	for _, ix := range spec.Indexes {
 		var keys []string
@@ -305,7 +316,8 @@ func constraints(g *genTable, byName map[string]*genTable) []string {
 }
 
 // rawSQL returns the text of a reflected expression, which reflection
-// keeps as raw SQL.
+// keeps as raw SQL without placeholders ("?" doubled), as [ore.Raw] takes
+// it.
 func rawSQL(e compile.Expr) string {
 	if r, ok := e.(*compile.Raw); ok {
 		return r.SQL

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -12,7 +14,8 @@ import (
 	"github.com/ore-go/ore/dialect"
 )
 
-// schemaReport is what `ore inspect` reports, and its JSON form.
+// schemaReport is what `ore inspect` reports, and its JSON form. Lists are
+// never null in JSON; optional strings are left out when empty.
 type schemaReport struct {
 	Dialect string        `json:"dialect"`
 	Schema  string        `json:"schema"`
@@ -21,13 +24,13 @@ type schemaReport struct {
 }
 
 type tableReport struct {
-	Name        string                   `json:"name"`
-	Columns     []columnReport           `json:"columns"`
-	PrimaryKey  dialect.PrimaryKeyInfo   `json:"primary_key"`
-	ForeignKeys []dialect.ForeignKeyInfo `json:"foreign_keys"`
-	Indexes     []dialect.IndexInfo      `json:"indexes"`
-	Uniques     []dialect.UniqueInfo     `json:"unique_constraints"`
-	Checks      []dialect.CheckInfo      `json:"check_constraints"`
+	Name        string             `json:"name"`
+	Columns     []columnReport     `json:"columns"`
+	PrimaryKey  *primaryKeyReport  `json:"primary_key"` // or null
+	ForeignKeys []foreignKeyReport `json:"foreign_keys"`
+	Indexes     []indexReport      `json:"indexes"`
+	Uniques     []uniqueReport     `json:"unique_constraints"`
+	Checks      []checkReport      `json:"check_constraints"`
 }
 
 type columnReport struct {
@@ -37,6 +40,40 @@ type columnReport struct {
 	Nullable bool   `json:"nullable"`
 	Default  string `json:"default,omitempty"`
 	Identity bool   `json:"identity,omitempty"`
+}
+
+type primaryKeyReport struct {
+	Name    string   `json:"name,omitempty"`
+	Columns []string `json:"columns"`
+}
+
+type foreignKeyReport struct {
+	Name       string   `json:"name,omitempty"`
+	Columns    []string `json:"columns"`
+	RefSchema  string   `json:"ref_schema,omitempty"` // only when not the table's
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
+	OnDelete   string   `json:"on_delete"` // "no action", "restrict", "cascade", "set null", "set default"
+	OnUpdate   string   `json:"on_update"`
+}
+
+type indexReport struct {
+	Name string `json:"name"`
+	// Keys are the indexed columns, or expressions' SQL, in order.
+	Keys       []string `json:"keys"`
+	Unique     bool     `json:"unique"`
+	Predicate  string   `json:"predicate,omitempty"`
+	Constraint bool     `json:"constraint,omitempty"` // backs a unique constraint
+}
+
+type uniqueReport struct {
+	Name    string   `json:"name,omitempty"`
+	Columns []string `json:"columns"`
+}
+
+type checkReport struct {
+	Name string `json:"name,omitempty"`
+	Expr string `json:"expr"`
 }
 
 type viewReport struct {
@@ -51,7 +88,8 @@ func inspectSchema(ctx context.Context, db *ore.DB, schema string) (*schemaRepor
 	if err != nil {
 		return nil, err
 	}
-	if schema == "" {
+	explicit := schema != ""
+	if !explicit {
 		if schema, err = in.DefaultSchema(ctx); err != nil {
 			return nil, err
 		}
@@ -62,25 +100,8 @@ func inspectSchema(ctx context.Context, db *ore.DB, schema string) (*schemaRepor
 		return nil, err
 	}
 	for _, name := range tables {
-		t := tableReport{Name: name}
-		cols, err := in.Columns(ctx, schema, name)
+		t, err := inspectTable(ctx, in, schema, name)
 		if err != nil {
-			return nil, err
-		}
-		t.Columns = columnReports(cols)
-		if t.PrimaryKey, err = in.PrimaryKey(ctx, schema, name); err != nil {
-			return nil, err
-		}
-		if t.ForeignKeys, err = in.ForeignKeys(ctx, schema, name); err != nil {
-			return nil, err
-		}
-		if t.Indexes, err = in.Indexes(ctx, schema, name); err != nil {
-			return nil, err
-		}
-		if t.Uniques, err = in.UniqueConstraints(ctx, schema, name); err != nil {
-			return nil, err
-		}
-		if t.Checks, err = in.CheckConstraints(ctx, schema, name); err != nil {
 			return nil, err
 		}
 		rep.Tables = append(rep.Tables, t)
@@ -100,7 +121,86 @@ func inspectSchema(ctx context.Context, db *ore.DB, schema string) (*schemaRepor
 		}
 		rep.Views = append(rep.Views, viewReport{Name: name, Columns: columnReports(cols), Definition: strings.TrimSpace(def)})
 	}
+	if len(rep.Tables) == 0 && len(rep.Views) == 0 && explicit {
+		if err := schemaExists(ctx, in, schema); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
+}
+
+// schemaExists reports an error if schema, in which nothing was found, does
+// not exist: PostgreSQL lists no tables for a schema that does not exist,
+// and a mistyped name must not pass for an empty schema.
+func schemaExists(ctx context.Context, in *ore.Inspector, schema string) error {
+	schemas, err := in.Schemas(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(schemas, schema) {
+		return fmt.Errorf("no such schema %q", schema)
+	}
+	return nil
+}
+
+// inspectTable reads the report of one table.
+func inspectTable(ctx context.Context, in *ore.Inspector, schema, name string) (tableReport, error) {
+	t := tableReport{Name: name}
+	cols, err := in.Columns(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	t.Columns = columnReports(cols)
+	pk, err := in.PrimaryKey(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	if len(pk.Columns) > 0 {
+		t.PrimaryKey = &primaryKeyReport{Name: pk.Name, Columns: pk.Columns}
+	}
+	fks, err := in.ForeignKeys(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	t.ForeignKeys = make([]foreignKeyReport, len(fks))
+	for i, fk := range fks {
+		t.ForeignKeys[i] = foreignKeyReport{
+			Name: fk.Name, Columns: fk.Columns, RefSchema: fk.RefSchema, RefTable: fk.RefTable, RefColumns: fk.RefColumns,
+			OnDelete: strings.ToLower(fk.OnDelete.String()), OnUpdate: strings.ToLower(fk.OnUpdate.String()),
+		}
+	}
+	ixs, err := in.Indexes(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	t.Indexes = make([]indexReport, len(ixs))
+	for i, ix := range ixs {
+		keys := make([]string, len(ix.Columns))
+		for j, c := range ix.Columns {
+			keys[j] = c
+			if c == "" && j < len(ix.Expressions) {
+				keys[j] = ix.Expressions[j]
+			}
+		}
+		t.Indexes[i] = indexReport{Name: ix.Name, Keys: keys, Unique: ix.Unique, Predicate: ix.Predicate, Constraint: ix.Constraint}
+	}
+	us, err := in.UniqueConstraints(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	t.Uniques = make([]uniqueReport, len(us))
+	for i, u := range us {
+		t.Uniques[i] = uniqueReport{Name: u.Name, Columns: u.Columns}
+	}
+	checks, err := in.CheckConstraints(ctx, schema, name)
+	if err != nil {
+		return t, err
+	}
+	t.Checks = make([]checkReport, len(checks))
+	for i, c := range checks {
+		t.Checks[i] = checkReport{Name: c.Name, Expr: c.Expr}
+	}
+	return t, nil
 }
 
 func columnReports(cols []dialect.ColumnInfo) []columnReport {
@@ -154,7 +254,7 @@ func writeReport(out io.Writer, rep *schemaReport) {
 	for _, t := range rep.Tables {
 		fmt.Fprintf(out, "\ntable %s\n", t.Name)
 		writeColumns(out, t.Columns)
-		if len(t.PrimaryKey.Columns) > 0 {
+		if t.PrimaryKey != nil {
 			fmt.Fprintf(out, "  primary key %s(%s)\n", named(t.PrimaryKey.Name), strings.Join(t.PrimaryKey.Columns, ", "))
 		}
 		for _, fk := range t.ForeignKeys {
@@ -163,11 +263,11 @@ func writeReport(out io.Writer, rep *schemaReport) {
 				ref = fk.RefSchema + "." + ref
 			}
 			fmt.Fprintf(out, "  foreign key %s(%s) references %s(%s)", named(fk.Name), strings.Join(fk.Columns, ", "), ref, strings.Join(fk.RefColumns, ", "))
-			if fk.OnDelete != ore.NoAction {
-				fmt.Fprintf(out, " on delete %s", strings.ToLower(fk.OnDelete.String()))
+			if fk.OnDelete != noAction {
+				fmt.Fprintf(out, " on delete %s", fk.OnDelete)
 			}
-			if fk.OnUpdate != ore.NoAction {
-				fmt.Fprintf(out, " on update %s", strings.ToLower(fk.OnUpdate.String()))
+			if fk.OnUpdate != noAction {
+				fmt.Fprintf(out, " on update %s", fk.OnUpdate)
 			}
 			fmt.Fprintln(out)
 		}
@@ -181,18 +281,11 @@ func writeReport(out io.Writer, rep *schemaReport) {
 			if ix.Constraint {
 				continue // shown as a unique constraint
 			}
-			keys := make([]string, len(ix.Columns))
-			for i, c := range ix.Columns {
-				keys[i] = c
-				if c == "" && i < len(ix.Expressions) {
-					keys[i] = ix.Expressions[i]
-				}
-			}
 			kind := "index"
 			if ix.Unique {
 				kind = "unique index"
 			}
-			fmt.Fprintf(out, "  %s %s(%s)", kind, named(ix.Name), strings.Join(keys, ", "))
+			fmt.Fprintf(out, "  %s %s(%s)", kind, named(ix.Name), strings.Join(ix.Keys, ", "))
 			if ix.Predicate != "" {
 				fmt.Fprintf(out, " where %s", ix.Predicate)
 			}
@@ -206,8 +299,13 @@ func writeReport(out io.Writer, rep *schemaReport) {
 	}
 }
 
+var noAction = strings.ToLower(ore.NoAction.String())
+
+// writeColumns writes the columns as an aligned table, without the spaces
+// tabwriter pads the last cell with when a column has no notes.
 func writeColumns(out io.Writer, cols []columnReport) {
-	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	var buf bytes.Buffer
+	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	for _, c := range cols {
 		var notes []string
 		if !c.Nullable {
@@ -222,6 +320,9 @@ func writeColumns(out io.Writer, cols []columnReport) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", c.Name, c.Type, strings.Join(notes, ", "))
 	}
 	w.Flush()
+	for line := range strings.Lines(buf.String()) {
+		fmt.Fprintln(out, strings.TrimRight(line, " \n"))
+	}
 }
 
 func named(name string) string {

@@ -34,14 +34,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		// One line, whatever the driver's message looks like.
-		msg := strings.Join(strings.Fields(err.Error()), " ")
-		fmt.Fprintf(os.Stderr, "ore: %s\n", strings.TrimPrefix(msg, "ore: "))
-		var ue usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, errorLine(err))
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -49,6 +43,23 @@ func main() {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// errorLine returns err as the one line ore prints: "ore: message", on one
+// line whatever the driver's message looks like.
+func errorLine(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	return "ore: " + strings.TrimPrefix(msg, "ore: ")
+}
+
+// exitCode returns the exit status for err: 2 for a mistake on the command
+// line, 1 for any other failure.
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

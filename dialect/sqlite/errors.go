@@ -39,6 +39,12 @@ func classify(err error) error {
 			}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			e.Class = dialect.ErrForeignKeyViolation
+		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			// ON DELETE/UPDATE RESTRICT is enforced by a trigger that
+			// raises the foreign key error.
+			if strings.Contains(se.Error(), "FOREIGN KEY constraint failed") {
+				e.Class = dialect.ErrForeignKeyViolation
+			}
 		case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			e.Class = dialect.ErrNotNullViolation
 			e.Table, e.Column = tableColumn(after(se.Error(), "NOT NULL constraint failed: "))
