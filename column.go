@@ -128,9 +128,9 @@ func (c *Col[T]) bind(t *compile.Table, def *ColumnDef) { *c = newColumn[T](t, d
 func (c *Col[T]) fail(err error)                        { *c = badCol[T](err) }
 
 // badCol returns a column that fails every statement using it with err.
-func badCol[T any](err error) Col[T] { return Col[T]{newExpr[T](&compile.Bad{Err: err})} }
-func (c *Col[T]) goTypeOf() reflect.Type                { return reflect.TypeFor[T]() }
-func (c *Col[T]) column() AnyColumn                     { return *c }
+func badCol[T any](err error) Col[T]     { return Col[T]{newExpr[T](&compile.Bad{Err: err})} }
+func (c *Col[T]) goTypeOf() reflect.Type { return reflect.TypeFor[T]() }
+func (c *Col[T]) column() AnyColumn      { return *c }
 
 // ----------------------------------------------------------------------------
 // Go types to SQL types

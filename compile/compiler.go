@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-		"sync"
+	"sync"
 	"unicode/utf8"
 )
 
