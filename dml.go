@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/ore-go/ore/compile"
 )
@@ -15,9 +16,40 @@ import (
 // is an immutable value whose first recorded error is returned at
 // compilation.
 type InsertStmt struct {
-	n   compile.Insert
-	t   *Table
-	err error
+	n    compile.Insert
+	t    *Table
+	rows *rowBuf // backs n.Rows; or nil
+	err  error
+}
+
+// rowBuf holds the VALUES rows of a chain of InsertStmt values built one
+// Values call after another. Rows are only appended, never changed, and a
+// statement sees only its first len(n.Rows): so the statement whose rows
+// end where the buffer ends may append in place (and adding rows one by one
+// costs no copying), while any other forks a buffer of its own.
+type rowBuf struct {
+	mu   sync.Mutex
+	rows [][]compile.Expr
+}
+
+// appendRow returns the statement's rows with row added.
+func (s *InsertStmt) appendRow(row []compile.Expr) {
+	n := len(s.n.Rows)
+	if s.rows != nil {
+		s.rows.mu.Lock()
+		if len(s.rows.rows) == n {
+			s.rows.rows = append(s.rows.rows, row)
+			s.n.Rows = s.rows.rows[: n+1 : n+1]
+			s.rows.mu.Unlock()
+			return
+		}
+		s.rows.mu.Unlock()
+	}
+	rows := make([][]compile.Expr, n+1, 2*(n+1))
+	copy(rows, s.n.Rows)
+	rows[n] = row
+	s.rows = &rowBuf{rows: rows}
+	s.n.Rows = rows[: n+1 : n+1]
 }
 
 // Insert returns INSERT INTO t. Give it rows with Values, a query with
@@ -69,7 +101,7 @@ func (s InsertStmt) Values(assigns ...Assignment) InsertStmt {
 			cols[i], row[i] = a.column, a.value
 		}
 		s.n.Columns = cols
-		s.n.Rows = [][]compile.Expr{row}
+		s.appendRow(row)
 		return s
 	}
 	if len(assigns) != len(s.n.Columns) {
@@ -85,7 +117,7 @@ func (s InsertStmt) Values(assigns ...Assignment) InsertStmt {
 		}
 		row[i] = a.value
 	}
-	s.n.Rows = append(slices.Clip(s.n.Rows), row)
+	s.appendRow(row)
 	return s
 }
 
