@@ -64,7 +64,11 @@ func (c Col[T]) Def() *ColumnDef {
 
 // To returns the assignment column = v, for [InsertStmt.Values] and
 // [UpdateStmt.Set].
-func (c Col[T]) To(v T) Assignment { return c.assign(bind(v)) }
+func (c Col[T]) To(v T) Assignment {
+	a := c.assign(nil)
+	a.bound, a.hasBound = v, true
+	return a
+}
 
 // ToExpr returns the assignment column = e.
 func (c Col[T]) ToExpr(e Expr[T]) Assignment { return c.assign(nodeOf(e)) }
@@ -90,8 +94,39 @@ func (c Col[T]) assign(v compile.Expr) Assignment {
 type Assignment struct {
 	column string
 	table  *compile.Table // the column's table
-	value  compile.Expr
-	err    error
+	value  compile.Expr   // the value's node; nil when hasBound
+	// bound is a plain value (from To), made a node only when the
+	// statement takes the assignment, together with its siblings'.
+	bound    any
+	hasBound bool
+	err      error
+}
+
+// bindsFor returns room for the Bind nodes of assigns' plain values, in
+// one allocation; or nil if there are none.
+func bindsFor(assigns []Assignment) []compile.Bind {
+	n := 0
+	for _, a := range assigns {
+		if a.hasBound {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return make([]compile.Bind, n)
+}
+
+// node returns the assignment's value as a node, taking a Bind node from
+// binds (see bindsFor) for a plain value.
+func (a Assignment) node(binds *[]compile.Bind) compile.Expr {
+	if !a.hasBound {
+		return a.value
+	}
+	b := &(*binds)[0]
+	*binds = (*binds)[1:]
+	b.Value = a.bound
+	return b
 }
 
 // Column returns the assigned column's name.

@@ -35,6 +35,11 @@ type rowBuf struct {
 // appendRow returns the statement's rows with row added.
 func (s *InsertStmt) appendRow(row []compile.Expr) {
 	n := len(s.n.Rows)
+	if n == 0 {
+		// Most inserts have one row: no buffer until a second comes.
+		s.n.Rows = [][]compile.Expr{row}
+		return
+	}
 	if s.rows != nil {
 		s.rows.mu.Lock()
 		if len(s.rows.rows) == n {
@@ -94,28 +99,35 @@ func (s InsertStmt) Values(assigns ...Assignment) InsertStmt {
 		s.fail(err)
 		return s
 	}
+	values := make([]compile.Expr, len(assigns))
+	binds := bindsFor(assigns)
+	for i, a := range assigns {
+		values[i] = a.node(&binds)
+	}
 	if len(s.n.Rows) == 0 {
 		cols := make([]string, len(assigns))
-		row := make([]compile.Expr, len(assigns))
 		for i, a := range assigns {
-			cols[i], row[i] = a.column, a.value
+			cols[i] = a.column
 		}
 		s.n.Columns = cols
-		s.appendRow(row)
+		s.appendRow(values)
 		return s
 	}
 	if len(assigns) != len(s.n.Columns) {
 		s.fail(fmt.Errorf("ore: insert into %q: row %d assigns %d columns, the first row %d", s.t.Name(), len(s.n.Rows)+1, len(assigns), len(s.n.Columns)))
 		return s
 	}
-	row := make([]compile.Expr, len(assigns))
-	for _, a := range assigns {
-		i := slices.Index(s.n.Columns, a.column)
-		if i < 0 {
-			s.fail(fmt.Errorf("ore: insert into %q: row %d assigns %q, which the first row does not", s.t.Name(), len(s.n.Rows)+1, a.column))
-			return s
+	row := values
+	if !sameColumns(s.n.Columns, assigns) {
+		row = make([]compile.Expr, len(assigns))
+		for j, a := range assigns {
+			i := slices.Index(s.n.Columns, a.column)
+			if i < 0 {
+				s.fail(fmt.Errorf("ore: insert into %q: row %d assigns %q, which the first row does not", s.t.Name(), len(s.n.Rows)+1, a.column))
+				return s
+			}
+			row[i] = values[j]
 		}
-		row[i] = a.value
 	}
 	s.appendRow(row)
 	return s
@@ -278,10 +290,21 @@ func (s InsertStmt) With(ctes ...CTE) InsertStmt {
 	return s
 }
 
+// sameColumns reports whether assigns assign cols in their order.
+func sameColumns(cols []string, assigns []Assignment) bool {
+	for i, a := range assigns {
+		if cols[i] != a.column {
+			return false
+		}
+	}
+	return true
+}
+
 func assignNodes(assigns []Assignment) []compile.Assign {
 	out := make([]compile.Assign, len(assigns))
+	binds := bindsFor(assigns)
 	for i, a := range assigns {
-		out[i] = compile.Assign{Column: a.column, Value: a.value}
+		out[i] = compile.Assign{Column: a.column, Value: a.node(&binds)}
 	}
 	return out
 }

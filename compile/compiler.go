@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -112,12 +113,13 @@ type scopeEntry struct {
 //
 // A Compiler is not safe for concurrent use; each compilation uses its own.
 type Compiler struct {
-	d    Dialect
-	feat Feature
-	lo   LimitOffsetCompiler // or nil
-	il   InListCompiler      // or nil
-	iv   identValidator      // or nil
-	mode mode
+	d     Dialect
+	feat  Feature
+	lo    LimitOffsetCompiler // or nil
+	il    InListCompiler      // or nil
+	iv    identValidator      // or nil
+	quote byte                // the dialect's identifier quote (IdentQuoter); or 0
+	mode  mode
 
 	buf    []byte // SQL text, or the shape key in modeKey
 	args   []any  // scratch; copied out at the end
@@ -153,6 +155,9 @@ func newCompiler(d Dialect, m mode) *Compiler {
 	c.lo, _ = d.(LimitOffsetCompiler)
 	c.il, _ = d.(InListCompiler)
 	c.iv, _ = d.(identValidator)
+	if iq, ok := d.(IdentQuoter); ok {
+		c.quote = iq.IdentQuote()
+	}
 	c.mode = m
 	return c
 }
@@ -216,11 +221,46 @@ func (c *Compiler) WriteIdent(name string) {
 		c.buf = append(c.buf, name...)
 		return
 	}
+	if c.quote != 0 {
+		c.quoteIdent(name)
+		return
+	}
 	if err := c.checkIdent(name); err != nil {
 		c.Fail(err)
 		return
 	}
 	c.buf = c.d.AppendIdent(c.buf, name)
+}
+
+// quoteIdent checks and quotes name in one pass over its bytes, for a
+// dialect that quotes with a single character (see IdentQuoter).
+func (c *Compiler) quoteIdent(name string) {
+	q := c.quote
+	ascii, quotes := true, false
+	for i := 0; i < len(name); i++ {
+		switch b := name[i]; {
+		case b == 0:
+			c.failf("identifier %q contains a NUL byte", name)
+			return
+		case b >= utf8.RuneSelf:
+			ascii = false
+		case b == q:
+			quotes = true
+		}
+	}
+	if name == "" || !ascii || c.iv != nil {
+		if err := c.checkIdent(name); err != nil {
+			c.Fail(err)
+			return
+		}
+	}
+	if quotes {
+		c.buf = AppendQuoted(c.buf, name, q)
+		return
+	}
+	c.buf = append(c.buf, q)
+	c.buf = append(c.buf, name...)
+	c.buf = append(c.buf, q)
 }
 
 // checkIdent reports an identifier no database keeps as written: empty,
@@ -229,16 +269,12 @@ func (c *Compiler) checkIdent(name string) error {
 	if name == "" {
 		return errors.New("compile: empty identifier")
 	}
-	ascii := true
-	for i := 0; i < len(name); i++ {
-		switch b := name[i]; {
-		case b == 0:
-			return fmt.Errorf("compile: identifier %q contains a NUL byte", name)
-		case b >= utf8.RuneSelf:
-			ascii = false
-		}
+	// Both scans take words at a time; a byte loop here cost more than
+	// the quoting.
+	if strings.IndexByte(name, 0) >= 0 {
+		return fmt.Errorf("compile: identifier %q contains a NUL byte", name)
 	}
-	if !ascii && !utf8.ValidString(name) {
+	if !utf8.ValidString(name) {
 		return fmt.Errorf("compile: identifier %q is not valid UTF-8", name)
 	}
 	if c.iv != nil {

@@ -50,6 +50,15 @@ type LimitOffsetCompiler interface {
 	CompileLimitOffset(c *Compiler, limit, offset Expr)
 }
 
+// IdentQuoter is an optional interface that may be implemented by a
+// Dialect whose AppendIdent encloses a name in one quote character and
+// doubles that character inside it, as AppendQuoted does. The compiler then
+// checks and quotes identifiers itself, in one pass; if a Dialect does not
+// implement it, the compiler calls AppendIdent.
+type IdentQuoter interface {
+	IdentQuote() byte
+}
+
 // InListCompiler is an optional interface that may be implemented by a
 // Dialect. The compiler offers it every IN list longer than
 // [InListHookThreshold] whose elements are all bound values; if the Dialect

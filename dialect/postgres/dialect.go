@@ -39,6 +39,9 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 	return compile.AppendQuoted(b, name, '"')
 }
 
+// IdentQuote returns the double quote, with which AppendIdent quotes.
+func (Dialect) IdentQuote() byte { return '"' }
+
 // AppendPlaceholder appends $n.
 func (Dialect) AppendPlaceholder(b []byte, n int) []byte {
 	return strconv.AppendInt(append(b, '$'), int64(n), 10)

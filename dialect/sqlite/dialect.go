@@ -37,6 +37,9 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 	return compile.AppendQuoted(b, name, '"')
 }
 
+// IdentQuote returns the double quote, with which AppendIdent quotes.
+func (Dialect) IdentQuote() byte { return '"' }
+
 // AppendPlaceholder appends ?.
 func (Dialect) AppendPlaceholder(b []byte, _ int) []byte {
 	return append(b, '?')
