@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/ore-go/ore/compile"
+	"github.com/ore-go/ore/internal/fieldptr"
 )
 
 // All runs q and returns every row, scanned into T. T is the query's row
@@ -208,7 +208,7 @@ func (s *scanner[T]) scan(v *T) error {
 		base = sv.UnsafePointer()
 	}
 	for i, f := range p.fields {
-		s.dest[i] = f.pointer(unsafe.Add(base, f.offset))
+		s.dest[i] = f.Pointer(base)
 	}
 	return s.rows.Scan(s.dest...)
 }
@@ -226,82 +226,9 @@ const (
 type scanPlan struct {
 	cols   []string
 	kind   planKind
-	ptr    bool         // the type is a pointer to the struct
-	elem   reflect.Type // the struct type
-	fields []fieldPlan  // one per column, for planStruct
-}
-
-// fieldPlan is where one column goes: a field at an offset from the
-// struct's start.
-type fieldPlan struct {
-	offset uintptr
-	typ    reflect.Type // the field's type
-	kind   fieldKind
-}
-
-// fieldKind names the common field types, whose pointers are made without
-// reflection.
-type fieldKind uint8
-
-const (
-	fieldOther fieldKind = iota
-	fieldInt64
-	fieldInt32
-	fieldInt
-	fieldFloat64
-	fieldString
-	fieldBool
-	fieldTime
-	fieldBytes
-	fieldPtrInt64
-	fieldPtrString
-	fieldPtrFloat64
-	fieldPtrTime
-)
-
-func (f fieldPlan) pointer(p unsafe.Pointer) any {
-	switch f.kind {
-	case fieldInt64:
-		return (*int64)(p)
-	case fieldInt32:
-		return (*int32)(p)
-	case fieldInt:
-		return (*int)(p)
-	case fieldFloat64:
-		return (*float64)(p)
-	case fieldString:
-		return (*string)(p)
-	case fieldBool:
-		return (*bool)(p)
-	case fieldTime:
-		return (*time.Time)(p)
-	case fieldBytes:
-		return (*[]byte)(p)
-	case fieldPtrInt64:
-		return (**int64)(p)
-	case fieldPtrString:
-		return (**string)(p)
-	case fieldPtrFloat64:
-		return (**float64)(p)
-	case fieldPtrTime:
-		return (**time.Time)(p)
-	}
-	return reflect.NewAt(f.typ, p).Interface()
-}
-
-var fieldKinds = map[reflect.Type]fieldKind{
-	reflect.TypeFor[int64]():      fieldInt64,
-	reflect.TypeFor[int32]():      fieldInt32,
-	reflect.TypeFor[int]():        fieldInt,
-	reflect.TypeFor[float64]():    fieldFloat64,
-	reflect.TypeFor[string]():     fieldString,
-	reflect.TypeFor[bool]():       fieldBool,
-	reflect.TypeFor[time.Time]():  fieldTime,
-	reflect.TypeFor[[]byte]():     fieldBytes,
-	reflect.TypeFor[*int64]():     fieldPtrInt64,
-	reflect.TypeFor[*string]():    fieldPtrString,
-	reflect.TypeFor[*float64]():   fieldPtrFloat64,
-	reflect.TypeFor[*time.Time](): fieldPtrTime,
+	ptr    bool             // the type is a pointer to the struct
+	elem   reflect.Type     // the struct type
+	fields []fieldptr.Field // one per column, for planStruct
 }
 
 // typePlans holds the plans made for one type, one per column list seen.
@@ -376,7 +303,7 @@ func makePlan(t reflect.Type, cols []string) (*scanPlan, error) {
 			return nil, fmt.Errorf("ore: scan into %s: the query returns %d columns", t, len(cols))
 		}
 		for i := range cols {
-			p.fields = append(p.fields, newFieldPlan(t.Field(i).Offset, t.Field(i).Type))
+			p.fields = append(p.fields, fieldptr.New(t.Field(i).Offset, t.Field(i).Type))
 		}
 		return p, nil
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && !isValueType(t.Elem()):
@@ -402,13 +329,9 @@ func makePlan(t reflect.Type, cols []string) (*scanPlan, error) {
 			return nil, fmt.Errorf("ore: scan into %s: columns %q and %q both map to field %s", p.elem, prev, col, fields[i].name)
 		}
 		used[i] = col
-		p.fields = append(p.fields, newFieldPlan(fields[i].offset, fields[i].typ))
+		p.fields = append(p.fields, fieldptr.New(fields[i].offset, fields[i].typ))
 	}
 	return p, nil
-}
-
-func newFieldPlan(offset uintptr, t reflect.Type) fieldPlan {
-	return fieldPlan{offset: offset, typ: t, kind: fieldKinds[t]}
 }
 
 // structField is a field a column can scan into.
