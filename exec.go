@@ -40,6 +40,20 @@ func (c *Conn) Query(ctx context.Context, s Statement, params ...ParamValue) (*R
 	return queryRows(ctx, c, s, params)
 }
 
+// ExecSQL runs sql, already compiled for q's database (placeholders and
+// quoting included), with args: for statements compiled once and run many
+// times, as the session does with the statements of a mapping. Events, echo
+// and error classes apply as for Exec.
+func ExecSQL(ctx context.Context, q Querier, sql string, args ...any) (Result, error) {
+	return execSQL(ctx, q, nil, sql, args)
+}
+
+// QuerySQL runs sql, already compiled for q's database, with args, and
+// returns its rows; see [ExecSQL].
+func QuerySQL(ctx context.Context, q Querier, sql string, args ...any) (*Rows, error) {
+	return querySQL(ctx, q, nil, sql, args)
+}
+
 // compileFor compiles s through q's statement cache and binds params.
 func compileFor(q Querier, s Statement, params []ParamValue) (string, []any, error) {
 	n, err := buildStmt(s)

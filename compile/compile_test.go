@@ -39,7 +39,7 @@ func TestFeatureNames(t *testing.T) {
 	}
 	assert.Equal(t, "RETURNING, ILIKE", (compile.FeatReturning | compile.FeatILike).String())
 	assert.NotContains(t, all.String(), "unknown feature")
-	assert.Contains(t, (compile.FeatAlterForeignKeys << 1).String(), "unknown feature", "a bit past the last feature has no name")
+	assert.Contains(t, (compile.FeatOrderedInsertKeys << 1).String(), "unknown feature", "a bit past the last feature has no name")
 }
 
 // The cache returns the same SQL as compiling, for every statement, and

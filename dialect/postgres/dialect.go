@@ -31,7 +31,8 @@ func (Dialect) Features() compile.Feature {
 		compile.FeatParenSetOperands | compile.FeatDMLInCTE | compile.FeatCTEMaterialized |
 		compile.FeatWindowFunctions | compile.FeatNullsOrder | compile.FeatAggregateFilter |
 		compile.FeatReturningQualified | compile.FeatDefaultKeyword | compile.FeatSavepoints | compile.FeatTransactionalDDL |
-		compile.FeatSequences | compile.FeatSchemas | compile.FeatIdentity | compile.FeatAlterForeignKeys
+		compile.FeatSequences | compile.FeatSchemas | compile.FeatIdentity | compile.FeatAlterForeignKeys |
+		compile.FeatOrderedInsertKeys
 }
 
 // AppendIdent appends name in double quotes, doubling any double quote.
