@@ -85,6 +85,10 @@ type Listener struct {
 	AfterUpdate  func(ctx context.Context, tx *ore.Tx, obj any)
 	BeforeDelete func(ctx context.Context, tx *ore.Tx, obj any)
 	AfterDelete  func(ctx context.Context, tx *ore.Tx, obj any)
+	// RefreshFlush runs between BeforeInsert and AfterInsert when the
+	// INSERT returned values the database made for fields other than the
+	// primary key (server defaults); fields lists them.
+	RefreshFlush func(ctx context.Context, tx *ore.Tx, obj any, fields []string)
 
 	// Load runs once per object, when a row first becomes it. Refresh runs
 	// when fields of an existing object were reloaded (fields lists them);

@@ -921,6 +921,12 @@ func (fl *flush) insertRows(m *mapper.Mapping, states []*state, cols, ret fieldS
 			got[i] = row
 		}
 	}
+	var refreshed []string // the server defaults returned, for RefreshFlush
+	for _, f := range retFields {
+		if ret.has(f.Pos) && !isKey(m, f) {
+			refreshed = append(refreshed, f.Name)
+		}
+	}
 	for i, st := range states {
 		p := fl.objs[st]
 		for _, f := range retFields {
@@ -928,6 +934,14 @@ func (fl *flush) insertRows(m *mapper.Mapping, states []*state, cols, ret fieldS
 				fl.undo = append(fl.undo, undoEntry{p, f, f.Value(p)})
 				f.Copy(p, got[i])
 			}
+		}
+		if len(refreshed) > 0 {
+			obj := boxed(m, p)
+			fl.s.emit(func(l *Listener) {
+				if l.RefreshFlush != nil {
+					l.RefreshFlush(fl.ctx, fl.tx, obj, refreshed)
+				}
+			})
 		}
 	}
 	return nil

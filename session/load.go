@@ -449,6 +449,8 @@ func (s *Session) adoptLoaded(m *mapper.Mapping, p unsafe.Pointer, k identityKey
 	st.committed = m.New()
 	m.Snapshot(st.committed, p)
 	st.sess = s // no finalizer reads it yet: holdWeakly sets the finalizer
+	s.nextOrder++
+	st.insertOrder = s.nextOrder
 	s.states[st] = struct{}{}
 	s.byKey[k] = st
 	s.linkRelations(st, p, false)

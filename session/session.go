@@ -1,11 +1,13 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -486,4 +488,129 @@ func (s *Session) Close(ctx context.Context) error {
 	s.ExpungeAll()
 	s.failed = nil
 	return err
+}
+
+// ----------------------------------------------------------------------------
+// Inspection
+
+// Info is what Inspect reports about an object.
+type Info struct {
+	Status     Status
+	Session    *Session // the session it is in; nil if none
+	Key        []any    // its primary key values, if it has an identity; or nil
+	WasDeleted bool     // a flush deleted its row (and no rollback undid it)
+	// Expired lists the fields (by Go name) whose values the session will
+	// reload; Modified the column fields that differ from what the database
+	// has (for a persistent or detached object).
+	Expired  []string
+	Modified []string
+}
+
+// Inspect reports obj's state, identity, expired and modified fields.
+func Inspect(obj any) Info {
+	m, p, err := objectOf(obj)
+	if err != nil {
+		return Info{}
+	}
+	st := stateFor(p)
+	if st == nil {
+		return Info{Status: Transient}
+	}
+	info := Info{Status: st.status, Session: st.sess, WasDeleted: st.wasDeleted}
+	if st.hasKey {
+		info.Key = keyValues(m, p)
+		if st.committed != nil {
+			info.Key = keyValues(m, st.committed)
+		}
+	}
+	for _, f := range m.Fields() {
+		if st.expired != nil && st.expired.has(f.Pos) {
+			info.Expired = append(info.Expired, f.Name)
+		}
+		if st.committed != nil && !f.Equal(p, st.committed) {
+			info.Modified = append(info.Modified, f.Name)
+		}
+	}
+	if st.rels != nil {
+		for i, r := range m.Relations() {
+			if !st.rels[i].loaded && !r.Loaded(p) {
+				info.Expired = append(info.Expired, r.Name)
+			}
+		}
+	}
+	return info
+}
+
+// Lookup returns the object of type T with primary key key from s's
+// identity map, without SQL; nil if the map does not have it.
+func Lookup[T any](s *Session, key ...any) *T {
+	m, err := mapper.Of[T]()
+	if err != nil {
+		return nil
+	}
+	vals, err := lookupKey(m, key)
+	if err != nil {
+		return nil
+	}
+	s.settle()
+	st := s.byKey[keyFromValues(m, vals)]
+	if st == nil {
+		return nil
+	}
+	return (*T)(s.live(st))
+}
+
+// Len returns the number of objects in s's identity map: its persistent
+// objects, those marked for deletion included. Weakly held objects the
+// application dropped are not counted once the garbage collector has
+// found them.
+func (s *Session) Len() int {
+	s.settle()
+	n := 0
+	for _, st := range s.byKey {
+		if s.live(st) != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// New returns the pending objects, in the order they were added.
+func (s *Session) New() []any {
+	out := make([]any, 0, len(s.pending))
+	for _, st := range s.pending {
+		out = append(out, boxed(st.m, st.ptr))
+	}
+	return out
+}
+
+// Deleted returns the objects marked for deletion at the next flush.
+func (s *Session) Deleted() []any {
+	out := make([]any, 0, len(s.deleting))
+	for _, st := range s.deleting {
+		out = append(out, boxed(st.m, st.ptr))
+	}
+	return out
+}
+
+// Dirty returns the persistent objects with unflushed changes: column
+// fields that differ from what the database has, or changed relationships.
+// (A field set to the value it had is no change.)
+func (s *Session) Dirty() []any {
+	s.settle()
+	var dirty []*state
+	for st := range s.states {
+		if st.status != Persistent {
+			continue
+		}
+		if p := s.live(st); p != nil && s.modified(st, p) {
+			dirty = append(dirty, st)
+		}
+	}
+	slices.SortFunc(dirty, func(a, b *state) int { return cmp.Compare(a.insertOrder, b.insertOrder) })
+	out := make([]any, len(dirty))
+	for i, st := range dirty {
+		out[i] = boxed(st.m, s.live(st))
+	}
+	return out
 }
