@@ -12,20 +12,28 @@ import (
 // session; the session implements it. An attached object's relationship
 // fields hold a [Link] to their source.
 type Source interface {
-	// LoadRelation loads the relationship l into its owner's field.
-	LoadRelation(ctx context.Context, l *Link) error
+	// LoadRelation loads the relationship l of the object at owner into
+	// its field.
+	LoadRelation(ctx context.Context, l *Link, owner unsafe.Pointer) error
 	// RelationChanged tells the source that the application changed the
-	// relationship l: added are the objects now related, removed those no
-	// longer.
-	RelationChanged(l *Link, added, removed []unsafe.Pointer)
+	// relationship l of the object at owner: added are the objects now
+	// related, removed those no longer.
+	RelationChanged(l *Link, owner unsafe.Pointer, added, removed []unsafe.Pointer)
 }
 
-// Link ties a relationship field of an attached object to its owner and
-// its source.
+// Link ties the relationship fields of attached objects to their source.
+// One Link serves a relationship in every object of a source: it holds no
+// pointer to an object (an object pointing to itself through a field could
+// never be collected while it has a finalizer), and the field finds its
+// owner from its own address.
 type Link struct {
-	Owner  unsafe.Pointer
 	Rel    *Relation
 	Source Source
+}
+
+// owner returns the object whose relationship field is at field.
+func (l *Link) owner(field unsafe.Pointer) unsafe.Pointer {
+	return unsafe.Add(field, -int(l.Rel.acc.offset))
 }
 
 // ErrNoSource is returned by One.Get and Many.Get for a relationship that
@@ -64,7 +72,7 @@ func (One[T]) target() reflect.Type { return reflect.TypeFor[T]() }
 // owner is detached, the strategy is Raise, the database fails.
 func (o *One[T]) Get(ctx context.Context) (*T, error) {
 	if !o.r.loaded && o.r.link != nil {
-		if err := o.r.link.Source.LoadRelation(ctx, o.r.link); err != nil {
+		if err := o.r.link.Source.LoadRelation(ctx, o.r.link, o.r.link.owner(unsafe.Pointer(o))); err != nil {
 			return nil, err
 		}
 	}
@@ -92,7 +100,7 @@ func (o *One[T]) Set(v *T) {
 		if old != nil {
 			removed = []unsafe.Pointer{old}
 		}
-		l.Source.RelationChanged(l, added, removed)
+		l.Source.RelationChanged(l, l.owner(unsafe.Pointer(o)), added, removed)
 	}
 }
 
@@ -113,7 +121,7 @@ func (Many[T]) target() reflect.Type { return reflect.TypeFor[T]() }
 // owner's session if it is not loaded. The slice is the caller's.
 func (m *Many[T]) Get(ctx context.Context) ([]*T, error) {
 	if !m.c.loaded && m.c.link != nil {
-		if err := m.c.link.Source.LoadRelation(ctx, m.c.link); err != nil {
+		if err := m.c.link.Source.LoadRelation(ctx, m.c.link, m.c.link.owner(unsafe.Pointer(m))); err != nil {
 			return nil, err
 		}
 	}
@@ -153,7 +161,7 @@ func (m *Many[T]) Add(items ...*T) {
 		}
 	}
 	if l := m.c.link; l != nil && len(added) > 0 {
-		l.Source.RelationChanged(l, added, nil)
+		l.Source.RelationChanged(l, l.owner(unsafe.Pointer(m)), added, nil)
 	}
 }
 
@@ -182,7 +190,7 @@ func (m *Many[T]) Remove(items ...*T) {
 		removed = append(removed, p)
 	}
 	if l := m.c.link; l != nil && len(removed) > 0 {
-		l.Source.RelationChanged(l, nil, removed)
+		l.Source.RelationChanged(l, l.owner(unsafe.Pointer(m)), nil, removed)
 	}
 }
 
@@ -205,7 +213,7 @@ func (m *Many[T]) Set(items []*T) {
 			}
 		}
 		if len(added) > 0 || len(removed) > 0 {
-			l.Source.RelationChanged(l, added, removed)
+			l.Source.RelationChanged(l, l.owner(unsafe.Pointer(m)), added, removed)
 		}
 	}
 }

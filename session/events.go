@@ -22,7 +22,7 @@ const (
 	LoadedAsPersistent                          // a query or Get made it
 	PersistentToDeleted                         // a flush deleted it
 	DeletedToPersistent                         // a rollback undid its deletion
-	DeletedToDetached                           // the commit after its deletion
+	DeletedToDetached                           // the commit after its deletion, or its expunge
 	PersistentToDetached                        // Expunge, Close
 )
 
@@ -91,8 +91,9 @@ type Listener struct {
 	RefreshFlush func(ctx context.Context, tx *ore.Tx, obj any, fields []string)
 
 	// Load runs once per object, when a row first becomes it. Refresh runs
-	// when fields of an existing object were reloaded (fields lists them);
-	// Expire when fields were expired (nil for all).
+	// when fields of an existing object were reloaded (fields lists them;
+	// nil for all, as PopulateExisting reloads); Expire when fields were
+	// expired (nil for all).
 	Load    func(s *Session, obj any)
 	Refresh func(s *Session, obj any, fields []string)
 	Expire  func(s *Session, obj any, fields []string)

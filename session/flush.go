@@ -1094,6 +1094,7 @@ func (fl *flush) finish() {
 			// The primary key changed: the row is now under the new key.
 			if !st.inTx.hadOldKey {
 				st.inTx.oldKey, st.inTx.hadOldKey = st.key, true
+				st.inTx.oldValues = keyValues(m, st.committed)
 			}
 			s.unmap(st)
 		}
@@ -1101,6 +1102,14 @@ func (fl *flush) finish() {
 		s.byKey[k] = st
 		if st.committed == nil {
 			st.committed = m.New()
+		} else if st.expired != nil {
+			// An expired field the application set was written: the
+			// session knows its value now.
+			for _, f := range m.Fields() {
+				if st.expired.has(f.Pos) && !f.Equal(p, st.committed) {
+					st.expired.remove(f.Pos)
+				}
+			}
 		}
 		m.Snapshot(st.committed, p)
 		for _, r := range m.Relations() {

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/ore-go/ore"
+	"github.com/ore-go/ore/compile"
 	"github.com/ore-go/ore/mapper"
 )
 
@@ -209,11 +210,12 @@ func hasExpired(st *state) bool { return st.expired != nil && !st.expired.empty(
 // statements it is immutable: every method returns a new query, and a base
 // query can be extended by several goroutines' sessions.
 type ObjectQuery[T any] struct {
-	s        *Session
-	m        *mapper.Mapping
-	err      error
-	stmt     ore.SelectStmt[T]
-	populate bool
+	s         *Session
+	m         *mapper.Mapping
+	err       error
+	stmt      ore.SelectStmt[T]
+	populate  bool
+	forUpdate bool
 }
 
 // Query returns a query for all objects of type T, to narrow with Where,
@@ -285,9 +287,11 @@ func (q ObjectQuery[T]) Offset(n int) ObjectQuery[T] {
 	return q
 }
 
-// ForUpdate locks the rows (SELECT ... FOR UPDATE) where the database can.
+// ForUpdate locks the rows (SELECT ... FOR UPDATE) where the database has
+// row locks. SQLite has none, and needs none: its write transactions lock
+// the whole database, so there the query runs without the clause.
 func (q ObjectQuery[T]) ForUpdate() ObjectQuery[T] {
-	q.stmt = q.stmt.ForUpdate()
+	q.forUpdate = true
 	return q
 }
 
@@ -300,7 +304,8 @@ func (q ObjectQuery[T]) PopulateExisting() ObjectQuery[T] {
 }
 
 // Statement returns the Core SELECT the query runs, for use as a subquery
-// or to inspect its SQL.
+// or to inspect its SQL. It leaves out ForUpdate's clause, which belongs
+// to the outermost query and depends on the database.
 func (q ObjectQuery[T]) Statement() ore.SelectStmt[T] { return q.stmt }
 
 // All returns the objects of every row, in row order; objects the session
@@ -360,7 +365,11 @@ func (q ObjectQuery[T]) run(ctx context.Context) ([]unsafe.Pointer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, q.stmt)
+	stmt := q.stmt
+	if q.forUpdate && s.db.Dialect().Features().Has(compile.FeatRowLocking) {
+		stmt = stmt.ForUpdate()
+	}
+	rows, err := tx.Query(ctx, stmt)
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Type().Name(), err)
 	}
@@ -385,7 +394,7 @@ func (s *Session) materialize(m *mapper.Mapping, rows *ore.Rows, populate bool) 
 	var (
 		out       []unsafe.Pointer
 		loaded    []unsafe.Pointer // new objects
-		refreshed []unsafe.Pointer // objects of the map with fields filled
+		refreshed []refill         // objects of the map with fields filled
 		scratch   unsafe.Pointer
 	)
 	s.settle()
@@ -404,8 +413,12 @@ func (s *Session) materialize(m *mapper.Mapping, rows *ore.Rows, populate bool) 
 		k := keyOf(m, obj)
 		if st := s.byKey[k]; st != nil {
 			if p := s.live(st); p != nil {
+				var names []string // for the refresh event; nil for all
+				if !populate && len(s.listeners) > 0 {
+					names = expiredNames(st)
+				}
 				if fill(st, p, obj, nil, populate) {
-					refreshed = append(refreshed, p)
+					refreshed = append(refreshed, refill{p, names})
 				}
 				out = append(out, p)
 				scratch = obj
@@ -429,16 +442,34 @@ func (s *Session) materialize(m *mapper.Mapping, rows *ore.Rows, populate bool) 
 			})
 			s.transition(stateFor(p), p, LoadedAsPersistent)
 		}
-		for _, p := range refreshed {
-			obj := boxed(m, p)
+		for _, r := range refreshed {
+			obj := boxed(m, r.p)
 			s.emit(func(l *Listener) {
 				if l.Refresh != nil {
-					l.Refresh(s, obj, nil)
+					l.Refresh(s, obj, r.names)
 				}
 			})
 		}
 	}
 	return out, nil
+}
+
+// refill is an object of the identity map whose expired fields a query
+// filled, and their names.
+type refill struct {
+	p     unsafe.Pointer
+	names []string
+}
+
+// expiredNames returns the names of st's expired fields.
+func expiredNames(st *state) []string {
+	var names []string
+	for _, f := range st.m.Fields() {
+		if st.expired != nil && st.expired.has(f.Pos) {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 // adoptLoaded makes the object at p, which the session allocated and
@@ -539,20 +570,17 @@ func (s *Session) Refresh(ctx context.Context, obj any, fields ...string) error 
 	if err != nil {
 		return err
 	}
+	// Expiring first discards the object's own changes to the fields (and
+	// unloads its relationships), so the flush leaves them alone.
+	if err := s.expire(st, p, fields); err != nil {
+		return err
+	}
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
 	set := newFieldSet(len(st.m.Fields()), false)
 	for _, f := range cols {
 		set.add(f.Pos)
-	}
-	if st.expired == nil {
-		st.expired = newFieldSet(len(st.m.Fields()), false)
-	}
-	for _, f := range cols {
-		// Refreshed fields take the row's values, whatever was set.
-		f.Copy(p, st.committed)
-		st.expired.add(f.Pos)
 	}
 	if err := s.reload(ctx, st, p, set, false); err != nil {
 		if errors.Is(err, ErrObjectDeleted) {
@@ -562,8 +590,7 @@ func (s *Session) Refresh(ctx context.Context, obj any, fields ...string) error 
 	}
 	if len(fields) > 0 {
 		for _, r := range rels {
-			r.Unload(p)
-			if err := s.LoadRelation(ctx, r.Link(p)); err != nil {
+			if err := s.LoadRelation(ctx, s.link(r), p); err != nil {
 				return err
 			}
 		}

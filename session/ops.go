@@ -202,6 +202,8 @@ func (s *Session) expunge(st *state, p unsafe.Pointer) {
 		st.status, t = Transient, PendingToTransient
 	case Persistent:
 		st.status, t = Detached, PersistentToDetached
+	case Deleted:
+		st.status, t = Detached, DeletedToDetached
 	default:
 		st.status = Detached
 	}
@@ -232,6 +234,14 @@ func MakeTransient(obj any) error {
 	}
 	if s := st.sess; s != nil {
 		s.remove(st)
+	}
+	// Relationships become those of a new object: loaded, with what they
+	// hold (nothing, if they were not loaded), and no session to ask.
+	for _, r := range st.m.Relations() {
+		if !r.Loaded(p) {
+			r.SetLoaded(p, nil)
+		}
+		r.SetLink(p, nil)
 	}
 	st.status, st.hasKey, st.committed, st.wasDeleted = Transient, false, nil, false
 	st.expired, st.rels, st.relDirty = nil, nil, false

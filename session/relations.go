@@ -18,16 +18,27 @@ func (s *Session) linkRelations(st *state, p unsafe.Pointer, pending bool) {
 	if len(rels) == 0 {
 		return
 	}
-	links := make([]mapper.Link, len(rels))
-	for i, r := range rels {
-		links[i] = mapper.Link{Owner: p, Rel: r, Source: s}
+	for _, r := range rels {
 		loaded := r.Loaded(p)
-		r.SetLink(p, &links[i])
+		r.SetLink(p, s.link(r))
 		if pending && loaded {
 			added, _ := r.Pending(p)
 			r.SetLoaded(p, append(slices.Clone(r.Items(p)), added...))
 		}
 	}
+}
+
+// link returns the session's link for r.
+func (s *Session) link(r *mapper.Relation) *mapper.Link {
+	l := s.links[r]
+	if l == nil {
+		if s.links == nil {
+			s.links = map[*mapper.Relation]*mapper.Link{}
+		}
+		l = &mapper.Link{Rel: r, Source: s}
+		s.links[r] = l
+	}
+	return l
 }
 
 // snapshotRel records items as what the database has for r in st's
@@ -49,13 +60,14 @@ func committedRel(st *state, r *mapper.Relation) ([]unsafe.Pointer, bool) {
 	return snap.items, snap.loaded
 }
 
-// LoadRelation loads the relationship of l into its owner's field: the
-// lazy load of a One or Many field's Get. It implements mapper.Source.
-func (s *Session) LoadRelation(ctx context.Context, l *mapper.Link) error {
+// LoadRelation loads the relationship of l into the field of the object
+// at p: the lazy load of a One or Many field's Get. It implements
+// mapper.Source.
+func (s *Session) LoadRelation(ctx context.Context, l *mapper.Link, p unsafe.Pointer) error {
 	if l == nil {
 		return invalid("LoadRelation: nil link")
 	}
-	r, p := l.Rel, l.Owner
+	r := l.Rel
 	name := r.Owner.Type().Name() + "." + r.Name
 	st := stateFor(p)
 	if st == nil || st.sess != s {
@@ -168,13 +180,13 @@ func nonNil(p unsafe.Pointer) []unsafe.Pointer {
 // of l: the owner has unflushed changes, and objects added through a
 // relationship with the save-update cascade join the session. It
 // implements mapper.Source.
-func (s *Session) RelationChanged(l *mapper.Link, added, removed []unsafe.Pointer) {
-	st := stateFor(l.Owner)
+func (s *Session) RelationChanged(l *mapper.Link, p unsafe.Pointer, added, removed []unsafe.Pointer) {
+	st := stateFor(p)
 	if st == nil || st.sess != s || (st.status != Pending && st.status != Persistent) {
 		return
 	}
 	st.relDirty = true
-	s.hold(st, l.Owner)
+	s.hold(st, p)
 	r := l.Rel
 	if !r.Cascades().Has(mapper.CascadeSaveUpdate) || r.IsViewOnly() {
 		return

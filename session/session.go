@@ -71,6 +71,9 @@ type Session struct {
 	noFlush  int // > 0 inside NoAutoflush scopes
 
 	listeners []*Listener
+	// links are the links of the relationship fields of the session's
+	// objects, one per relationship.
+	links map[*mapper.Relation]*mapper.Link
 }
 
 // New returns a session over db.
@@ -341,7 +344,7 @@ func (s *Session) Commit(ctx context.Context) error {
 					l.AfterRollback(ctx, s)
 				}
 			})
-			s.restoreAfterRollback()
+			s.restoreAfterRollback(true)
 			s.txActive = false
 			return fmt.Errorf("session: commit: %w", err)
 		}
@@ -390,6 +393,12 @@ func (s *Session) afterCommit(ctx context.Context) {
 // is expired. It also clears the error of a failed flush, so that the
 // session can be used again.
 func (s *Session) Rollback(ctx context.Context) error {
+	return s.rollback(ctx, true)
+}
+
+// rollback rolls back; with expire, the objects that stay in the session
+// are expired (Close detaches them all, with the values they have).
+func (s *Session) rollback(ctx context.Context, expire bool) error {
 	var err error
 	if s.dbtx != nil {
 		err = s.dbtx.Rollback(ctx)
@@ -404,7 +413,10 @@ func (s *Session) Rollback(ctx context.Context) error {
 		})
 	}
 	wasActive := s.txActive
-	s.restoreAfterRollback()
+	if wasActive {
+		// Without a transaction nothing happened that could be undone.
+		s.restoreAfterRollback(expire)
+	}
 	s.txActive = false
 	s.failed = nil
 	if wasActive {
@@ -426,8 +438,8 @@ func (s *Session) Rollback(ctx context.Context) error {
 }
 
 // restoreAfterRollback undoes the transaction's changes to objects
-// (ST-11..ST-15) and expires the rest (ST-14).
-func (s *Session) restoreAfterRollback() {
+// (ST-11..ST-15) and, with expire, expires the rest (ST-14).
+func (s *Session) restoreAfterRollback(expire bool) {
 	s.settle()
 	type change struct {
 		st *state
@@ -441,6 +453,9 @@ func (s *Session) restoreAfterRollback() {
 		if st.inTx.hadOldKey {
 			s.unmap(st)
 			st.key, st.hasKey = st.inTx.oldKey, true
+			for i, f := range st.m.PrimaryKey() {
+				assign(f, st.committed, st.inTx.oldValues[i])
+			}
 		}
 	}
 	for st := range s.states {
@@ -474,7 +489,9 @@ func (s *Session) restoreAfterRollback() {
 			s.transition(c.st, c.p, c.t)
 		}
 	}
-	s.expireAll()
+	if expire {
+		s.expireAll()
+	}
 }
 
 // Close ends the session: it rolls back the transaction, if any, and
@@ -483,7 +500,7 @@ func (s *Session) restoreAfterRollback() {
 func (s *Session) Close(ctx context.Context) error {
 	var err error
 	if s.txActive || s.dbtx != nil {
-		err = s.Rollback(ctx)
+		err = s.rollback(ctx, false)
 	}
 	s.ExpungeAll()
 	s.failed = nil

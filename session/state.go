@@ -193,6 +193,7 @@ type txMark struct {
 	inserted  bool        // was inserted by a flush of this transaction
 	deleted   bool        // was deleted by a flush of this transaction
 	oldKey    identityKey // the key before this transaction (for key switches)
+	oldValues []any       // its values
 	hadOldKey bool
 }
 
