@@ -80,6 +80,12 @@ type pgEngine struct {
 }
 
 func pgEngineCases(tb testing.TB) []engCase {
+	return pgEngineSetup(tb).cases()
+}
+
+// pgEngineSetup makes a fresh schema with the benchmark tables, items
+// filled, and connects ore and pgx to it.
+func pgEngineSetup(tb testing.TB) *pgEngine {
 	ctx := context.Background()
 	dsn := noSyncCommit(tb, testdb.PGSchema(tb))
 
@@ -120,8 +126,7 @@ func pgEngineCases(tb testing.TB) []engCase {
 	requireSQL(tb, d, pgInsertManySQL, engInsertMany(0), engInsertManyStmt)
 	requireSQL(tb, d, pgUpdateSQL, engUpdate(1, 1, 1), engUpdateStmt)
 
-	e := &pgEngine{ctx: ctx, db: db, conn: conn, pool: pool}
-	return e.cases()
+	return &pgEngine{ctx: ctx, db: db, conn: conn, pool: pool}
 }
 
 // noSyncCommit returns dsn with synchronous_commit off for its sessions.

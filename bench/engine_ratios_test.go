@@ -124,6 +124,11 @@ func interleave(t *testing.T, cases []engCase) [][]time.Duration {
 	for i := range rounds {
 		round(warm+i, steps)
 	}
+	for _, c := range cases {
+		if c.teardown != nil {
+			c.teardown(t)
+		}
+	}
 	return steps
 }
 

@@ -222,6 +222,9 @@ type engCase struct {
 	// step does the operation once, as iteration i, checks its result and
 	// keeps it in a sink.
 	step func(tb testing.TB, i int)
+	// teardown, or nil, runs after the steps: it ends what they left open
+	// (a transaction holds a connection the other cases may need).
+	teardown func(tb testing.TB)
 }
 
 // run runs the benchmark. Besides time and allocations it reports the
@@ -232,6 +235,9 @@ func (c engCase) run(b *testing.B) {
 	b.ReportAllocs()
 	if c.setup != nil {
 		c.setup(b)
+	}
+	if c.teardown != nil {
+		defer c.teardown(b)
 	}
 	start := cpuTime()
 	for i := 0; b.Loop(); i++ {

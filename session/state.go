@@ -45,15 +45,31 @@ func (s Status) String() string {
 // comparable form.
 type identityKey struct {
 	m  *mapper.Mapping
-	k0 any    // a one-column key
+	k0 any    // a one-column key other than an int64
 	ks string // a composite key, encoded
+	// ki is a one-column int64 key (the common case, kept out of k0 so
+	// that making the key does not allocate), when isInt.
+	ki    int64
+	isInt bool
 }
 
 func (k identityKey) String() string {
-	if k.ks != "" {
+	switch {
+	case k.ks != "":
 		return fmt.Sprintf("%s(%s)", k.m.Type().Name(), k.ks)
+	case k.isInt:
+		return fmt.Sprintf("%s(%d)", k.m.Type().Name(), k.ki)
 	}
 	return fmt.Sprintf("%s(%v)", k.m.Type().Name(), k.k0)
+}
+
+// singleKey returns the identity key of a one-column primary key value.
+func singleKey(m *mapper.Mapping, v any) identityKey {
+	v = comparable(v)
+	if i, ok := v.(int64); ok {
+		return identityKey{m: m, ki: i, isInt: true}
+	}
+	return identityKey{m: m, k0: v}
 }
 
 // keyOf returns the identity key of the object at p from its primary key
@@ -61,7 +77,10 @@ func (k identityKey) String() string {
 func keyOf(m *mapper.Mapping, p unsafe.Pointer) identityKey {
 	pk := m.PrimaryKey()
 	if len(pk) == 1 {
-		return identityKey{m: m, k0: comparable(pk[0].Value(p))}
+		if i, ok := pk[0].Pointer(p).(*int64); ok {
+			return identityKey{m: m, ki: *i, isInt: true}
+		}
+		return singleKey(m, pk[0].Value(p))
 	}
 	return keyFromValues(m, keyValues(m, p))
 }
@@ -70,7 +89,7 @@ func keyOf(m *mapper.Mapping, p unsafe.Pointer) identityKey {
 // values are vals, of the key fields' types.
 func keyFromValues(m *mapper.Mapping, vals []any) identityKey {
 	if len(vals) == 1 {
-		return identityKey{m: m, k0: comparable(vals[0])}
+		return singleKey(m, vals[0])
 	}
 	var b strings.Builder
 	for i, v := range vals {
