@@ -243,6 +243,11 @@ func tour(ctx context.Context, db *ore.DB, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Solaris in stock: %d\n", count)
 
+	section("The ORM: a session, its identity map, and one commit for every change")
+	if err := ormTour(ctx, db, out); err != nil {
+		return err
+	}
+
 	section("Done")
 	st := db.Stats()
 	fmt.Fprintf(out, "connections opened: %d; statement shapes compiled: %d, reused: %d\n",

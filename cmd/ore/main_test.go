@@ -86,6 +86,7 @@ var demoSections = []string{
 	"== A window function: each book's rank by length among its author's books",
 	"== Upsert: receive stock, adding to what is there",
 	"== A transaction: sell four copies, then try to sell four more",
+	"== The ORM: a session, its identity map, and one commit for every change",
 	"== Done",
 }
 
@@ -110,6 +111,12 @@ func assertDemo(t *testing.T, out string) {
 		`(?m)^Solaris in stock: 1$`,
 		`(?m)^  sql> CREATE TABLE "books" .*FOREIGN KEY \("author_id"\) REFERENCES "authors" \("id"\) ON DELETE CASCADE`,
 		`(?m)^connections opened: \d+; statement shapes compiled: \d+, reused: \d+$`,
+		`(?m)^Get by primary key returns the same object, without SQL: true\n  sql> SELECT .*"books"`,
+		`(?m)^her books, loaded on first use: A Wizard of Earthsea \(1968\), The Left Hand of Darkness \(1969\), The Dispossessed \(1974\)$`,
+		`(?m)^before the commit: 1 new object; 2 changed`,
+		`(?m)^  sql> UPDATE "books" SET "price" = \S+ WHERE "books"\."id" = \S+ \[7\.99 \d+\]`,
+		`(?m)^  sql> INSERT INTO "books" \("author_id", "title", "year", "pages", "price"\) VALUES .* RETURNING "id"`,
+		`(?m)^committed: "The Lathe of Heaven" is book 7, by author 1$`,
 	} {
 		assert.Regexp(t, re, out)
 	}
