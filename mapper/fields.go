@@ -67,6 +67,8 @@ type One[T any] struct {
 
 func (One[T]) target() reflect.Type { return reflect.TypeFor[T]() }
 
+func (*One[T]) relationField() {}
+
 // Get returns the referenced object (nil if there is none), loading it
 // through the owner's session if it is not loaded. Loading can fail: the
 // owner is detached, the strategy is Raise, the database fails.
@@ -116,6 +118,12 @@ type Many[T any] struct {
 }
 
 func (Many[T]) target() reflect.Type { return reflect.TypeFor[T]() }
+
+func (*Many[T]) relationField() {}
+
+// RelationField is a pointer to a relationship field: a *One[T] or a
+// *Many[T]. Query options name relationships by functions returning one.
+type RelationField interface{ relationField() }
 
 // Get returns the objects of the collection, loading it through the
 // owner's session if it is not loaded. The slice is the caller's.

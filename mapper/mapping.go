@@ -127,6 +127,18 @@ func (m *Mapping) Relation(name string) *Relation {
 	return nil
 }
 
+// RelationAt returns the relationship whose field is at field in the
+// object at obj; or nil.
+func (m *Mapping) RelationAt(obj, field unsafe.Pointer) *Relation {
+	off := uintptr(field) - uintptr(obj)
+	for _, r := range m.rels {
+		if r.acc.offset == off {
+			return r
+		}
+	}
+	return nil
+}
+
 // Field returns the column field named name (the Go field name); or nil.
 func (m *Mapping) Field(name string) *Field {
 	for _, f := range m.fields {

@@ -155,6 +155,14 @@ func lookupKey(m *mapper.Mapping, key []any) ([]any, error) {
 		}
 		rv := reflect.ValueOf(v)
 		t := f.Type()
+		if rv.Kind() == reflect.Pointer && t.Kind() != reflect.Pointer {
+			// A nullable foreign key field refers to a key that is not.
+			if rv.IsNil() {
+				return nil, invalid("%s: nil value for key field %s", m.Type().Name(), f.Name)
+			}
+			rv = rv.Elem()
+			v = rv.Interface()
+		}
 		switch {
 		case rv.Type() == t:
 		case sameKind(rv.Type(), t) && rv.CanConvert(t):
@@ -216,6 +224,7 @@ type ObjectQuery[T any] struct {
 	stmt      ore.SelectStmt[T]
 	populate  bool
 	forUpdate bool
+	loads     []relLoad // loader options, in order
 }
 
 // Query returns a query for all objects of type T, to narrow with Where,
@@ -376,6 +385,9 @@ func (q ObjectQuery[T]) run(ctx context.Context) ([]unsafe.Pointer, error) {
 	objs, err := s.materialize(q.m, rows, q.populate)
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Type().Name(), err)
+	}
+	if err := q.loadEager(ctx, objs); err != nil {
+		return nil, err
 	}
 	return objs, nil
 }
