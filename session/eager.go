@@ -23,7 +23,8 @@ type LoadOption[T any] struct {
 // query, with one more SELECT after the query's own (IN over the objects'
 // keys, 500 at a time): N objects with their collections cost 2
 // statements, not 1+N. Objects left without related rows get an empty,
-// loaded collection (or a nil, loaded reference).
+// loaded collection (or a nil, loaded reference). Many-to-many
+// relationships are not loaded this way yet: they load on first use.
 //
 //	session.Query[User](s).Options(session.SelectIn(func(u *User) *mapper.Many[Address] { return &u.Addresses }))
 func SelectIn[T any, F mapper.RelationField](field func(*T) F) LoadOption[T] {
@@ -74,7 +75,7 @@ func (q ObjectQuery[T]) strategy(r *mapper.Relation) mapper.Strategy {
 func (q ObjectQuery[T]) loadEager(ctx context.Context, objs []unsafe.Pointer) error {
 	for _, r := range q.m.Relations() {
 		switch q.strategy(r) {
-		case mapper.SelectIn:
+		case mapper.SelectIn, mapper.Joined: // Joined: see mapper.Joined
 			if err := q.s.selectIn(ctx, objs, r); err != nil {
 				return err
 			}
