@@ -191,7 +191,14 @@ func (m *Mapping) Check() error {
 	}
 	checkMu.Lock()
 	defer checkMu.Unlock()
-	return m.check(map[*Mapping]bool{})
+	seen := map[*Mapping]bool{}
+	err := m.check(seen)
+	if err == nil {
+		for v := range seen {
+			v.checked.Store(true)
+		}
+	}
+	return err
 }
 
 // checkMu serializes checking: mappings refer to each other in cycles, and
@@ -225,7 +232,6 @@ func (m *Mapping) check(seen map[*Mapping]bool) error {
 			return m.err
 		}
 	}
-	m.checked.Store(true)
 	return m.err
 }
 
@@ -343,11 +349,11 @@ func Column[S, T any](b *Builder[S], field *T, col ore.Col[T]) {
 		b.fail(fmt.Errorf("mapper: %s: Column: unbound column", b.m.typ))
 		return
 	}
-	if b.m.table.Column(def.Name) == nil {
+	if c := b.m.table.Column(def.Name); c == nil || c.Def() != def {
 		b.fail(fmt.Errorf("mapper: %s: column %q is not a column of %q", b.m.typ, def.Name, b.m.table.Name()))
 		return
 	}
-	sf, _ := fieldAt(b.m.typ, off)
+	sf, _ := anyFieldAt(b.m.typ, off, reflect.TypeFor[T]())
 	if err := b.m.addField(sf.Name, off, reflect.TypeFor[T](), def); err != nil {
 		b.fail(err)
 		return
@@ -453,7 +459,7 @@ func (m *Mapping) addField(name string, offset uintptr, t reflect.Type, def *ore
 		equal:  equalFunc(offset, t),
 		isZero: zeroFunc(offset, t),
 		copy:   copyFunc(t),
-		deep:   t == bytesType || t.Kind() == reflect.Pointer,
+		deep:   isBytes(t) || t.Kind() == reflect.Pointer,
 	})
 	return nil
 }
@@ -564,7 +570,7 @@ func isPlain(t reflect.Type) bool {
 // byte slices and pointers.
 func copyFunc(t reflect.Type) func(dst, src unsafe.Pointer) {
 	switch {
-	case t == bytesType:
+	case isBytes(t):
 		return func(dst, src unsafe.Pointer) {
 			b := *(*[]byte)(src)
 			if b != nil {
@@ -649,4 +655,26 @@ func columnsOf(cols []ore.AnyColumn) ([]string, *compile.Table, error) {
 		names[i] = col.Name
 	}
 	return names, table, nil
+}
+
+// isBytes reports whether t is a byte slice type ([]byte, json.RawMessage).
+func isBytes(t reflect.Type) bool {
+	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
+}
+
+// anyFieldAt returns the field of t, exported or not, nested or not, of
+// type ft at offset (as fieldAt does for exported fields only).
+func anyFieldAt(t reflect.Type, offset uintptr, ft reflect.Type) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Offset == offset && f.Type == ft {
+			return f, true
+		}
+		if f.Type.Kind() == reflect.Struct && offset >= f.Offset && offset < f.Offset+f.Type.Size() {
+			if g, ok := anyFieldAt(f.Type, offset-f.Offset, ft); ok {
+				return g, true
+			}
+		}
+	}
+	return fieldAt(t, offset)
 }

@@ -395,6 +395,9 @@ func (r *Relation) resolve() error {
 		if back.targetType != r.Owner.typ {
 			return fmt.Errorf("BackPopulates: %s.%s relates to %s, not %s", r.target.typ.Name(), back.Name, back.targetType, r.Owner.typ)
 		}
+		if !mirrors(r, back) {
+			return fmt.Errorf("BackPopulates: %s.%s (%s) does not mirror %s", r.target.typ.Name(), back.Name, back.Kind, r.Kind)
+		}
 		r.back = back
 	}
 	return nil
@@ -484,4 +487,20 @@ func foreignKeysTo(from, to *ore.Table) []ore.ForeignKeyDef {
 		}
 	}
 	return out
+}
+
+// mirrors reports whether b is r seen from the other side: a many-to-one
+// and a one-to-many (or one-to-one) over the same foreign key, or two
+// many-to-many through the same table with their columns swapped.
+func mirrors(r, b *Relation) bool {
+	switch r.Kind {
+	case ManyToOne:
+		return (b.Kind == OneToMany || b.Kind == OneToOne) && slices.Equal(r.Columns, b.Columns)
+	case OneToMany, OneToOne:
+		return b.Kind == ManyToOne && slices.Equal(r.Columns, b.Columns)
+	case ManyToManyKind:
+		return b.Kind == ManyToManyKind && b.Secondary == r.Secondary &&
+			slices.Equal(r.SecondaryLocal, b.SecondaryRemote) && slices.Equal(r.SecondaryRemote, b.SecondaryLocal)
+	}
+	return false
 }

@@ -3,16 +3,30 @@
 // and not for their setup.
 package main
 
-import "github.com/ore-go/ore"
+import (
+	"github.com/ore-go/ore"
+	"github.com/ore-go/ore/mapper"
+)
 
 type usersTable struct {
 	ore.Table
-	ID    ore.Col[int64]   `ore:"id,pk"`
-	Name  ore.Col[string]  `ore:"name"`
-	Email ore.Col[*string] `ore:"email"`
+	ID      ore.Col[int64]   `ore:"id,pk"`
+	Name    ore.Col[string]  `ore:"name"`
+	Email   ore.Col[*string] `ore:"email"`
+	Age     ore.Col[int64]   `ore:"age"`
+	Version ore.Col[int64]   `ore:"version"`
 }
 
 var Users = ore.NewTable[usersTable]("users")
+
+// User is the mapped type of the mapper cases.
+type User struct {
+	ID      int64
+	Name    string
+	Email   *string
+	Age     int64
+	Version int64
+}
 
 // names needs rows of two strings.
 func names(q ore.Query[ore.Row2[string, string]]) {}
@@ -51,4 +65,10 @@ func main() {
 	_ = ore.Select1(Users.ID).From(Users).Where(Users.ID.EqExpr(ore.ScalarSubquery(ore.Select1(Users.ID).From(Users).Limit(1))))
 	// coalesce_mixed
 	_ = ore.Select1(ore.Coalesce(Users.Email, ore.Ptr(Users.Name))).From(Users)
+	mapper.Map[User](Users, func(b *mapper.Builder[User], u *User) {
+		// mapper_column_type
+		mapper.Column(b, &u.Age, Users.Age)
+		// mapper_version_type
+		mapper.Version(b, &u.Version)
+	})
 }
