@@ -52,6 +52,19 @@
 // stay until they leave the session, since Go does not collect cycles of
 // objects with finalizers: Close a session when its work is done.
 //
+// # Loading relationships
+//
+// A relationship field (mapper.One, mapper.Many) of a loaded object loads
+// on first Get, with one SELECT; a many-to-one whose target the identity
+// map has, or whose foreign key is NULL, costs none. A query can load a
+// relationship of all its objects at once instead, with one more SELECT
+// (IN over their keys, 500 at a time) — [SelectIn] — so that N objects
+// and their collections cost 2 statements rather than 1+N:
+//
+//	users, err := session.Query[User](s).
+//		Options(session.SelectIn(func(u *User) *mapper.Many[Address] { return &u.Addresses })).
+//		All(ctx)
+//
 // # Flush
 //
 // Flush sends INSERTs, UPDATEs and DELETEs in an order that respects the
