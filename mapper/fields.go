@@ -92,9 +92,11 @@ func (o *One[T]) Loaded() bool { return o.r.loaded || o.r.link == nil }
 // Set makes the reference point at v (nil for none). No SQL runs: the
 // session writes the change at its next flush.
 func (o *One[T]) Set(v *T) {
-	old := o.r.v
+	old, wasLoaded := o.r.v, o.r.loaded
 	o.r.v, o.r.loaded = unsafe.Pointer(v), true
-	if l := o.r.link; l != nil && old != o.r.v {
+	// Setting an unloaded reference is a change even to nil: what it
+	// pointed at is not known.
+	if l := o.r.link; l != nil && (old != o.r.v || !wasLoaded) {
 		var added, removed []unsafe.Pointer
 		if v != nil {
 			added = []unsafe.Pointer{unsafe.Pointer(v)}
@@ -124,6 +126,17 @@ func (*Many[T]) relationField() {}
 // RelationField is a pointer to a relationship field: a *One[T] or a
 // *Many[T]. Query options name relationships by functions returning one.
 type RelationField interface{ relationField() }
+
+// Related is a pointer to a relationship field whose objects are of type
+// T: a *One[T] or a *Many[T]. Loader options that take options for T's own
+// relationships name their field with it, so that Go infers T.
+type Related[T any] interface {
+	RelationField
+	related() *T
+}
+
+func (*One[T]) related() *T  { return nil }
+func (*Many[T]) related() *T { return nil }
 
 // Get returns the objects of the collection, loading it through the
 // owner's session if it is not loaded. The slice is the caller's.
@@ -390,4 +403,72 @@ func (r *Relation) SetLink(owner unsafe.Pointer, l *Link) {
 		return
 	}
 	r.acc.ref(owner).link = l
+}
+
+// Attach makes item related to the object at owner without telling the
+// source: the session keeps the two sides of a relationship in step with
+// it. A loaded collection gains item, an unloaded one keeps it as an
+// addition applied when it loads; a reference points at item.
+func (r *Relation) Attach(owner, item unsafe.Pointer) {
+	if !r.acc.many {
+		ref := r.acc.ref(owner)
+		ref.v, ref.loaded = item, true
+		return
+	}
+	c := r.acc.coll(owner)
+	if c.loaded || c.link == nil {
+		if !slices.Contains(c.items, item) {
+			c.items = append(slices.Clip(c.items), item)
+		}
+		c.loaded = true
+		return
+	}
+	c.removed = slices.DeleteFunc(c.removed, func(q unsafe.Pointer) bool { return q == item })
+	if !slices.Contains(c.added, item) {
+		c.added = append(c.added, item)
+	}
+}
+
+// Detach makes item no longer related to the object at owner without
+// telling the source, as Attach does. A reference that points elsewhere
+// is left alone.
+func (r *Relation) Detach(owner, item unsafe.Pointer) {
+	if !r.acc.many {
+		ref := r.acc.ref(owner)
+		if ref.v == item || !ref.loaded {
+			ref.v, ref.loaded = nil, true
+		}
+		return
+	}
+	c := r.acc.coll(owner)
+	if c.loaded || c.link == nil {
+		if i := slices.Index(c.items, item); i >= 0 {
+			c.items = slices.Delete(slices.Clone(c.items), i, i+1)
+		}
+		return
+	}
+	if i := slices.Index(c.added, item); i >= 0 {
+		c.added = slices.Delete(c.added, i, i+1)
+	} else if !slices.Contains(c.removed, item) {
+		c.removed = append(c.removed, item)
+	}
+}
+
+// ForgetPending drops the changes kept for an unloaded collection of the
+// object at owner, once the session has written them.
+func (r *Relation) ForgetPending(owner unsafe.Pointer) {
+	if r.acc.many {
+		c := r.acc.coll(owner)
+		c.added, c.removed = nil, nil
+	}
+}
+
+// IsSet reports whether the relationship of the object at owner was
+// loaded or assigned: false for the zero field of a new object, which
+// Loaded reports as loaded (and empty) all the same.
+func (r *Relation) IsSet(owner unsafe.Pointer) bool {
+	if r.acc.many {
+		return r.acc.coll(owner).loaded
+	}
+	return r.acc.ref(owner).loaded
 }

@@ -38,7 +38,7 @@ type Strategy uint8
 // The loader strategies.
 const (
 	Lazy       Strategy = iota // on first access, one SELECT (the default)
-	Joined                     // with the owner's query (for now as SelectIn: the single-SELECT join is not built)
+	Joined                     // in the owner's own SELECT, through a LEFT OUTER JOIN of the target under an alias of the session's
 	SelectIn                   // one more SELECT for all owners of a query, with IN
 	Raise                      // never: accessing an unloaded one is an error
 	RaiseOnSQL                 // only without SQL (from the identity map); else an error

@@ -54,16 +54,53 @@
 //
 // # Loading relationships
 //
-// A relationship field (mapper.One, mapper.Many) of a loaded object loads
-// on first Get, with one SELECT; a many-to-one whose target the identity
-// map has, or whose foreign key is NULL, costs none. A query can load a
-// relationship of all its objects at once instead, with one more SELECT
-// (IN over their keys, 500 at a time) — [SelectIn] — so that N objects
-// and their collections cost 2 statements rather than 1+N:
+// A relationship field (mapper.One, mapper.Many) loads by the strategy its
+// declaration gives (mapper.Relation.Load), or by the one a query's
+// options choose ([LoadOption]):
+//
+//   - lazy (the default): on first Get, with one SELECT; a many-to-one
+//     whose target the identity map has, or whose foreign key is NULL,
+//     costs none. Loaded once, it stays loaded until it expires.
+//   - select-in ([SelectIn]): for all the objects of a query at once, with
+//     one more SELECT (IN over their keys, 500 at a time; a tuple IN for
+//     composite keys; a join of the association table for a many-to-many),
+//     so that N objects and their collections cost 2 statements rather than
+//     1+N.
+//   - joined ([Joined]): in the query's own SELECT, LEFT OUTER JOINing the
+//     target under an alias of the session's (ore_<table>_<n>; application
+//     SQL should not use names beginning with "ore_"). Each object comes
+//     back once however many related rows it has. A query with Limit,
+//     Offset or Distinct becomes a subquery and the joins are made outside
+//     it, so that the strategy never changes which objects come back, nor
+//     their order: only the number of statements.
+//   - raise ([Raise], [RaiseOnSQL]): Get on an unloaded field returns an
+//     error matching [ErrInvalidRequest] instead of running SQL
+//     (RaiseOnSQL: when SQL would be needed).
+//
+// A query that joins the related table itself can fill the collections
+// from its own rows instead, with [ContainsEager]: the collections then
+// hold only the rows the query matched. A plain Join only filters (and
+// repeats) the query's objects; it fills nothing.
+//
+// Options nest: the options after a field apply to the objects it loads,
+// at any depth, whatever strategy loads each step, and with the
+// statement counts of the strategies they choose:
 //
 //	users, err := session.Query[User](s).
-//		Options(session.SelectIn(func(u *User) *mapper.Many[Address] { return &u.Addresses })).
+//		Options(session.SelectIn(func(u *User) *mapper.Many[Address] { return &u.Addresses },
+//			session.Joined(func(a *Address) *mapper.One[Country] { return &a.Country }))).
 //		All(ctx)
+//
+// loads the users, then their addresses with their countries joined: 2
+// statements. The options stay with the objects the query loaded: a
+// relationship left to load lazily, or loaded again after expiry, applies
+// the options given for it (ContainsEager excepted). Eager loading,
+// whichever the strategy, fills the empty collections of objects without
+// related rows (they are loaded, and empty), and leaves relationships the
+// session had loaded already as they are, unless the query has
+// PopulateExisting. A relationship declared Joined or SelectIn is not
+// followed a second time along one path of loads, so that a
+// self-referential relationship loads one level.
 //
 // # Flush
 //
@@ -82,6 +119,56 @@
 // of the INSERT while they hold their zero value, so that the database
 // fills them in; use a pointer type for such a column when the zero value
 // itself must be written.
+//
+// # Writing relationships
+//
+// Changing a relationship field is a change like changing a column: no SQL
+// runs until the flush. The two sides of a relationship declared with
+// BackPopulates are kept in step in memory at once: adding an address to
+// a user's addresses points the address's user at the user, and takes it
+// out of its previous user's loaded collection. A side that is not loaded
+// stays unloaded (the change is applied when it loads). The objects of an
+// object that was never attached to a session learn of it when it is
+// added.
+//
+// The flush writes what the fields say: a child's foreign key from its
+// parent (the parent's new key, once inserted), NULL for a child removed
+// from its parent's collection, the rows of a many-to-many association
+// table for objects added to and removed from the collection (one row per
+// link, from whichever side it was made), and, for relationships declared
+// PostUpdate, the foreign key in an UPDATE after both rows exist (and set
+// to NULL before both are deleted), for rows that refer to each other.
+// Deleting a parent without the delete cascade sets its children's keys
+// to NULL, loading the children if they are not loaded. A foreign key
+// field that cannot hold NULL (an int64) then makes the flush fail before
+// it writes anything: make it a pointer, or cascade the delete.
+//
+// # Cascades
+//
+// A relationship's cascades (mapper.Relation.Cascade; "save-update, merge"
+// unless declared) say what happens to its objects when something happens
+// to their owner:
+//
+//   - save-update: adding the owner adds them; adding an object to the
+//     collection of an owner in the session adds it (not the reverse side:
+//     pointing an address at a user does not add the address);
+//   - merge: Merge merges them, and the merged owner holds the merged
+//     copies;
+//   - delete: deleting the owner deletes them (loaded ones at once, the
+//     others loaded by the flush); a new object reached this way is
+//     dropped, as it has no row;
+//   - delete-orphan: an object removed from the owner, or replaced, is
+//     deleted; a new one is dropped, never inserted. On a many-to-one or
+//     many-to-many it needs SingleParent, and an object held by two owners
+//     through a SingleParent relationship makes the flush fail before any
+//     SQL;
+//   - expunge and refresh-expire: Expunge, Expire and Refresh of the owner
+//     reach them (Refresh only expires them).
+//
+// PassiveDeletes leaves children the session has not loaded to the
+// database's ON DELETE (PassiveDeletesUnloaded), or all of them
+// (PassiveDeletesAll: the session sends only the owner's DELETE). Core
+// DELETE and UPDATE statements never cascade: only the flush does.
 //
 // # Errors
 //

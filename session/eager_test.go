@@ -13,7 +13,8 @@ import (
 	"github.com/ore-go/ore/session"
 )
 
-// Select-in loading (spec REL-06, REL-10, REL-11).
+// Select-in loading (spec REL-06, REL-10, REL-11); the other strategies
+// are tested in loading_test.go.
 
 const (
 	eagerSelectUsers     = "SELECT users.id, users.name FROM users ORDER BY users.id"
@@ -124,26 +125,39 @@ func TestREL06_SelectInReferences(t *testing.T) {
 func TestREL11_StatementCounts(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		eagerSeed(e)
-		touch := func(users []*User) {
-			for _, u := range users {
-				_, err := u.Addresses.Get(e.ctx)
-				require.NoError(t, err)
-			}
-		}
-		count := func(opts ...session.LoadOption[User]) int {
+		// count returns the statements a query of the 3 users costs, with
+		// every user's addresses read, and their orders too with orders.
+		count := func(orders bool, opts ...session.LoadOption[User]) int {
 			s := e.session()
 			defer s.Close(e.ctx)
 			e.reset()
 			users, err := session.Query[User](s).Options(opts...).OrderBy(Users.ID).All(e.ctx)
 			require.NoError(t, err)
 			require.Len(t, users, 3)
-			touch(users)
+			for _, u := range users {
+				_, err := u.Addresses.Get(e.ctx)
+				require.NoError(t, err)
+				if orders {
+					_, err := u.Orders.Get(e.ctx)
+					require.NoError(t, err)
+				}
+			}
 			return len(e.sql())
 		}
-		assert.Equal(t, 1+3, count(), "lazy")
-		assert.Equal(t, 2, count(session.SelectIn(userAddresses)), "select-in")
+		assert.Equal(t, 1+3, count(false), "lazy")
+		assert.Equal(t, 2, count(false, session.SelectIn(userAddresses)), "select-in")
+		assert.Equal(t, 1, count(false, session.Joined(userAddresses)), "joined")
 		// The last option for a relationship wins.
-		assert.Equal(t, 1+3, count(session.SelectIn(userAddresses), session.Lazy(userAddresses)), "select-in, then lazy")
+		assert.Equal(t, 1+3, count(false, session.SelectIn(userAddresses), session.Lazy(userAddresses)), "select-in, then lazy")
+		assert.Equal(t, 1, count(false, session.SelectIn(userAddresses), session.Joined(userAddresses)), "select-in, then joined")
+
+		// Two relationships: each select-in one costs a statement, joined
+		// ones none.
+		assert.Equal(t, 1+3+3, count(true), "lazy, lazy")
+		assert.Equal(t, 1, count(true, session.Joined(userAddresses), session.Joined(userOrders)), "joined, joined")
+		assert.Equal(t, 2, count(true, session.Joined(userAddresses), session.SelectIn(userOrders)), "joined, select-in")
+		assert.Equal(t, 3, count(true, session.SelectIn(userAddresses), session.SelectIn(userOrders)), "select-in, select-in")
+		assert.Equal(t, 1+3, count(true, session.Joined(userAddresses)), "joined, lazy")
 	})
 }
 
@@ -177,6 +191,18 @@ func TestLoadOptionErrors(t *testing.T) {
 			All(e.ctx)
 		assert.ErrorIs(t, err, session.ErrInvalidRequest)
 		assert.ErrorContains(t, err, "not a relationship of User")
+
+		// Nested options are checked against the related type.
+		var stray Address
+		_, err = session.Query[User](e.session()).
+			Options(session.SelectIn(userAddresses, session.Joined(func(*Address) *mapper.One[User] { return &stray.User }))).
+			All(e.ctx)
+		assert.ErrorIs(t, err, session.ErrInvalidRequest)
+		assert.ErrorContains(t, err, "not a relationship of Address")
+		_, err = session.Query[User](e.session()).Options(session.LoadOption[User]{}).All(e.ctx)
+		assert.ErrorIs(t, err, session.ErrInvalidRequest)
+		_, err = session.Query[User](e.session()).Options(session.Joined(userAddresses, session.LoadOption[Address]{})).All(e.ctx)
+		assert.ErrorIs(t, err, session.ErrInvalidRequest)
 		assert.Empty(t, e.sql())
 	})
 }

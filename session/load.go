@@ -260,7 +260,10 @@ func (q ObjectQuery[T]) Where(conds ...ore.Expr[bool]) ObjectQuery[T] {
 }
 
 // Join adds an inner join, for conditions on other tables; the rows stay
-// T's (a join that matches several rows per object repeats the object).
+// T's (a join that matches several rows per object repeats the object,
+// unless a collection or one-to-one is loaded with Joined or
+// ContainsEager: the query then gives each object once). It fills no
+// relationship: see [ContainsEager].
 func (q ObjectQuery[T]) Join(item ore.FromItem, on ore.Expr[bool]) ObjectQuery[T] {
 	q.stmt = q.stmt.Join(item, on)
 	return q
@@ -317,8 +320,10 @@ func (q ObjectQuery[T]) PopulateExisting() ObjectQuery[T] {
 // to the outermost query and depends on the database.
 func (q ObjectQuery[T]) Statement() ore.SelectStmt[T] { return q.stmt }
 
-// All returns the objects of every row, in row order; objects the session
-// already had are the same pointers as before.
+// All returns the objects of every row, in row order (each object once,
+// where it first came, if a collection or one-to-one is loaded with Joined
+// or ContainsEager); objects the session already had are the same pointers
+// as before.
 func (q ObjectQuery[T]) All(ctx context.Context) ([]*T, error) {
 	objs, err := q.run(ctx)
 	if err != nil {
@@ -370,26 +375,29 @@ func (q ObjectQuery[T]) run(ctx context.Context) ([]unsafe.Pointer, error) {
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := s.tx(ctx)
-	if err != nil {
-		return nil, err
-	}
 	stmt := q.stmt
 	if q.forUpdate && s.db.Dialect().Features().Has(compile.FeatRowLocking) {
 		stmt = stmt.ForUpdate()
 	}
-	rows, err := tx.Query(ctx, stmt)
+	n, err := stmt.Build()
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Type().Name(), err)
 	}
-	objs, err := s.materialize(q.m, rows, q.populate)
+	sel, ok := n.(*compile.Select)
+	if !ok {
+		panic(fmt.Sprintf("bug: session: an object query built a %T", n))
+	}
+	lv := &level{m: q.m, loads: q.loads}
+	f, err := s.fetchRows(ctx, lv, sel, nil, q.populate)
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Type().Name(), err)
 	}
-	if err := q.loadEager(ctx, objs); err != nil {
+	if err := s.eagerAfter(ctx, f, lv, q.populate); err != nil {
 		return nil, err
 	}
-	return objs, nil
+	// Rows a joined collection repeats give their object once (spec
+	// REL-04); rows the query's own joins repeat are repeated.
+	return f.unique(), nil
 }
 
 // ----------------------------------------------------------------------------
@@ -404,12 +412,10 @@ func (s *Session) materialize(m *mapper.Mapping, rows *ore.Rows, populate bool) 
 	fields := m.Fields()
 	dest := make([]any, len(fields))
 	var (
-		out       []unsafe.Pointer
-		loaded    []unsafe.Pointer // new objects
-		refreshed []refill         // objects of the map with fields filled
-		scratch   unsafe.Pointer
+		out     []unsafe.Pointer
+		scratch unsafe.Pointer
 	)
-	s.settle()
+	rd := s.newReader(populate)
 	for rows.Next() {
 		obj := scratch
 		if obj == nil {
@@ -422,53 +428,23 @@ func (s *Session) materialize(m *mapper.Mapping, rows *ore.Rows, populate bool) 
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		k := keyOf(m, obj)
-		if st := s.byKey[k]; st != nil {
-			if p := s.live(st); p != nil {
-				var names []string // for the refresh event; nil for all
-				if !populate && len(s.listeners) > 0 {
-					names = expiredNames(st)
-				}
-				if fill(st, p, obj, nil, populate) {
-					refreshed = append(refreshed, refill{p, names})
-				}
-				out = append(out, p)
-				scratch = obj
-				continue
-			}
+		p, _, _ := rd.object(m, obj)
+		if p != obj {
+			scratch = obj
 		}
-		s.adoptLoaded(m, obj, k)
-		loaded = append(loaded, obj)
-		out = append(out, obj)
+		out = append(out, p)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
 	}
-	if len(s.listeners) > 0 {
-		for _, p := range loaded {
-			obj := boxed(m, p)
-			s.emit(func(l *Listener) {
-				if l.Load != nil {
-					l.Load(s, obj)
-				}
-			})
-			s.transition(stateFor(p), p, LoadedAsPersistent)
-		}
-		for _, r := range refreshed {
-			obj := boxed(m, r.p)
-			s.emit(func(l *Listener) {
-				if l.Refresh != nil {
-					l.Refresh(s, obj, r.names)
-				}
-			})
-		}
-	}
+	rd.finish()
 	return out, nil
 }
 
-// refill is an object of the identity map whose expired fields a query
-// filled, and their names.
+// refill is an object a statement read, with its mapping: for a refresh
+// event, the names of the fields it filled (nil for all).
 type refill struct {
+	m     *mapper.Mapping
 	p     unsafe.Pointer
 	names []string
 }
@@ -583,7 +559,10 @@ func (s *Session) Refresh(ctx context.Context, obj any, fields ...string) error 
 		return err
 	}
 	// Expiring first discards the object's own changes to the fields (and
-	// unloads its relationships), so the flush leaves them alone.
+	// unloads its relationships), so the flush leaves them alone. Objects
+	// related through the refresh-expire cascade are expired, not
+	// reloaded (spec EXP-13).
+	s.cascadeExpire(st, p)
 	if err := s.expire(st, p, fields); err != nil {
 		return err
 	}

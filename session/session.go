@@ -202,7 +202,8 @@ func (s *Session) remove(st *state) {
 	release(st)
 	st.sess = nil
 	s.mu.Unlock()
-	st.ptr = nil // the application's now
+	st.ptr = nil    // the application's now
+	st.sticky = nil // the loader options of the session's queries stay with it
 }
 
 // hold makes s hold st's object, at p, strongly.

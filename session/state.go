@@ -200,6 +200,14 @@ type state struct {
 	// made through a relationship field since.
 	rels     []relSnapshot
 	relDirty bool
+	// sticky are the loader options of the query that loaded the object,
+	// which its later lazy loads apply while it stays in that query's
+	// session (spec REL-13); or nil.
+	sticky *stickyLoads
+	// orphanOf is the delete-orphan relationship a pending object was
+	// removed from: unless something adopts it before the flush, it is
+	// dropped, never inserted (spec CAS-08).
+	orphanOf *mapper.Relation
 
 	// Bookkeeping for a rollback of the current transaction.
 	inTx txMark
