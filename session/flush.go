@@ -3,6 +3,7 @@ package session
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -47,6 +48,12 @@ func (s *Session) Flush(ctx context.Context) error {
 	// Objects reached through save-update relationships since they were
 	// added join now.
 	if err := s.cascadeSaves(); err != nil {
+		return err
+	}
+	if err := s.checkSingleParent(); err != nil {
+		return err
+	}
+	if err := s.prepareDeletes(ctx); err != nil {
 		return err
 	}
 	if s.isClean() {
@@ -202,6 +209,7 @@ type flush struct {
 	// parents; orphaned are objects removed from them (their keys go NULL).
 	parentOf map[unsafe.Pointer]parentLink
 	orphaned map[unsafe.Pointer]*mapper.Relation
+	inFlush  map[*state]bool // the objects of saves and deletes
 
 	undo     []undoEntry
 	inserted []*state
@@ -232,6 +240,9 @@ func (fl *flush) run() error {
 	if err := fl.planRelations(); err != nil {
 		return err
 	}
+	if err := fl.nullChildren(); err != nil {
+		return err
+	}
 	fl.rowSwitches()
 	order, err := fl.order()
 	if err != nil {
@@ -246,6 +257,15 @@ func (fl *flush) run() error {
 		if err := fl.saveComponent(comp); err != nil {
 			return err
 		}
+	}
+	if err := fl.postUpdates(); err != nil {
+		return err
+	}
+	if err := fl.writeAssociations(); err != nil {
+		return err
+	}
+	if err := fl.clearPostUpdates(); err != nil {
+		return err
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		if err := fl.deleteComponent(order[i]); err != nil {
@@ -288,6 +308,7 @@ func (fl *flush) planRelations() error {
 	fl.parentOf = map[unsafe.Pointer]parentLink{}
 	fl.orphaned = map[unsafe.Pointer]*mapper.Relation{}
 	inFlush := map[*state]bool{}
+	fl.inFlush = inFlush
 	for _, st := range fl.saves {
 		inFlush[st] = true
 	}
@@ -300,23 +321,16 @@ func (fl *flush) planRelations() error {
 		}
 		p := fl.objs[st]
 		for _, r := range st.m.Relations() {
-			if r.IsViewOnly() || (r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne) || !r.Loaded(p) {
+			if r.IsViewOnly() || (r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne) {
 				continue
 			}
-			items := r.Items(p)
-			old, _ := committedRel(st, r)
-			for _, c := range items {
-				if slices.Contains(old, c) {
-					continue
-				}
+			added, removed := relationChanges(st, p, r)
+			for _, c := range added {
 				fl.parentOf[c] = parentLink{r, p}
 				delete(fl.orphaned, c)
 				fl.include(r.Target(), c, inFlush)
 			}
-			for _, c := range old {
-				if slices.Contains(items, c) {
-					continue
-				}
+			for _, c := range removed {
 				if _, moved := fl.parentOf[c]; !moved {
 					fl.orphaned[c] = r
 					fl.include(r.Target(), c, inFlush)
@@ -325,6 +339,29 @@ func (fl *flush) planRelations() error {
 		}
 	}
 	return nil
+}
+
+// relationChanges returns the objects added to and removed from the
+// relationship r of st's object, at p, since the session last knew what
+// the database has: for an unloaded collection, the changes kept until it
+// loads.
+func relationChanges(st *state, p unsafe.Pointer, r *mapper.Relation) (added, removed []unsafe.Pointer) {
+	if !r.Loaded(p) {
+		return r.Pending(p)
+	}
+	items := r.Items(p)
+	old, _ := committedRel(st, r)
+	for _, c := range items {
+		if !slices.Contains(old, c) {
+			added = append(added, c)
+		}
+	}
+	for _, c := range old {
+		if !slices.Contains(items, c) {
+			removed = append(removed, c)
+		}
+	}
+	return added, removed
 }
 
 // include adds the persistent object at p, whose foreign key a
@@ -413,7 +450,7 @@ func dependsOn(a, b *mapper.Mapping) bool {
 			if schema == "" {
 				schema = a.Table().Schema()
 			}
-			if fk.RefTable == b.Table().Name() && schema == b.Table().Schema() {
+			if fk.RefTable == b.Table().Name() && schema == b.Table().Schema() && !postUpdateKey(a, b, fk.Columns) {
 				return true
 			}
 		}
@@ -425,6 +462,22 @@ func dependsOn(a, b *mapper.Mapping) bool {
 	}
 	for _, r := range b.Relations() {
 		if r.Target() == a && (r.Kind == mapper.OneToMany || r.Kind == mapper.OneToOne) && !r.IsViewOnly() && !r.IsPostUpdate() {
+			return true
+		}
+	}
+	return false
+}
+
+// postUpdateKey reports whether the foreign key cols of a's table, to b's,
+// is written by a post-update relationship: it creates no dependency.
+func postUpdateKey(a, b *mapper.Mapping, cols []string) bool {
+	for _, r := range a.Relations() {
+		if r.Target() == b && r.Kind == mapper.ManyToOne && r.IsPostUpdate() && slices.Equal(r.Columns, cols) {
+			return true
+		}
+	}
+	for _, r := range b.Relations() {
+		if r.Target() == a && (r.Kind == mapper.OneToMany || r.Kind == mapper.OneToOne) && r.IsPostUpdate() && slices.Equal(r.Columns, cols) {
 			return true
 		}
 	}
@@ -677,8 +730,10 @@ func (fl *flush) applyForeignKeys(st *state) error {
 			continue
 		}
 		if len(items) == 0 {
-			if st.status != Pending && len(old) > 0 {
-				fl.setKey(r.Columns, st.m, p, nil, nil)
+			if st.status != Pending && (len(old) > 0 || !known) {
+				if err := fl.setKey(r.Columns, st.m, p, nil, nil); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -687,25 +742,38 @@ func (fl *flush) applyForeignKeys(st *state) error {
 			fl.s.warn("%s.%s refers to a %s that is not in the session; the reference is not written", st.m.Type().Name(), r.Name, r.Target().Type().Name())
 			continue
 		}
-		fl.setKey(r.Columns, st.m, p, r.Target(), target)
+		if err := fl.setKey(r.Columns, st.m, p, r.Target(), target); err != nil {
+			return err
+		}
 	}
 	if pl, ok := fl.parentOf[p]; ok && !pl.r.IsPostUpdate() {
-		fl.setKey(pl.r.Columns, st.m, p, pl.r.Owner, pl.parent)
+		if err := fl.setKey(pl.r.Columns, st.m, p, pl.r.Owner, pl.parent); err != nil {
+			return err
+		}
 	}
 	if r, ok := fl.orphaned[p]; ok && !slices.Contains(fl.deletes, st) {
-		fl.setKey(r.Columns, st.m, p, nil, nil)
+		if err := fl.setKey(r.Columns, st.m, p, nil, nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // setKey sets the columns cols of the object at p (of m) to the primary
-// key of the object at target (of tm), or to NULL if target is nil.
-func (fl *flush) setKey(cols []string, m *mapper.Mapping, p unsafe.Pointer, tm *mapper.Mapping, target unsafe.Pointer) {
+// key of the object at target (of tm), or to NULL if target is nil. A
+// field that cannot hold NULL (an int64, say) is an error: writing its zero
+// value instead would make it refer to another row, or to none.
+func (fl *flush) setKey(cols []string, m *mapper.Mapping, p unsafe.Pointer, tm *mapper.Mapping, target unsafe.Pointer) error {
 	for i, c := range cols {
 		f := m.FieldFor(c)
 		var v any
 		if target != nil {
 			v = tm.PrimaryKey()[i].Value(target)
+		}
+		if target == nil && !nullable(f.Type()) {
+			st := stateFor(p)
+			return fmt.Errorf("session: %w: %s.%s would have to be set to NULL (it no longer refers to a row), but its type %s cannot hold NULL; make it a pointer, or cascade the delete",
+				ErrFlush, describeObj(m, st), f.Name, f.Type())
 		}
 		if target == nil && f.IsZero(p) {
 			continue
@@ -715,6 +783,15 @@ func (fl *flush) setKey(cols []string, m *mapper.Mapping, p unsafe.Pointer, tm *
 		}
 		fl.set(f, p, v)
 	}
+	return nil
+}
+
+var scannerType = reflect.TypeFor[sql.Scanner]()
+
+// nullable reports whether a field of type t can hold NULL: a pointer, or
+// a type that scans NULL itself (sql.Null[T], say).
+func nullable(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer || reflect.PointerTo(t).Implements(scannerType)
 }
 
 // update sends the UPDATE of st's changed columns, if any.
@@ -757,13 +834,19 @@ func (fl *flush) update(st *state) error {
 	if v != nil {
 		args = append(args, v.Value(base))
 	}
+	return fl.updateOne(st, c, args)
+}
+
+// updateOne sends the UPDATE c of st's row; matching another number of
+// rows than one is stale data.
+func (fl *flush) updateOne(st *state, c *compiled, args []any) error {
 	res, err := ore.ExecSQL(fl.ctx, fl.tx, c.sql, args...)
 	if err != nil {
 		return fmt.Errorf("session: flush: update %s: %w", st.describe(), err)
 	}
 	if res.RowsAffected != 1 {
 		return fmt.Errorf("session: flush: %w: UPDATE of %s on table %q expected to update 1 row; %d were matched",
-			ErrStaleData, st.describe(), m.Table().Name(), res.RowsAffected)
+			ErrStaleData, st.describe(), st.m.Table().Name(), res.RowsAffected)
 	}
 	return nil
 }
@@ -1115,6 +1198,8 @@ func (fl *flush) finish() {
 		for _, r := range m.Relations() {
 			if r.Loaded(p) {
 				snapshotRel(st, r, r.Items(p))
+			} else {
+				r.ForgetPending(p) // written: loading it reads them
 			}
 		}
 		st.relDirty = false

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/ore-go/ore/mapper"
@@ -110,6 +111,13 @@ func (s *Session) cascadeAdd(m *mapper.Mapping, p unsafe.Pointer) error {
 			if !r.Loaded(p) {
 				items, _ = r.Pending(p)
 			}
+			if st := stateFor(p); st != nil && st.relDirty {
+				// Objects removed since the last flush come too: the
+				// flush writes what leaving the relationship means for
+				// them (spec CAS-04).
+				_, removed := relationChanges(st, p, r)
+				items = append(slices.Clip(items), removed...)
+			}
 			for _, q := range items {
 				if seen[q] {
 					continue
@@ -165,7 +173,8 @@ func (s *Session) Delete(obj any) error {
 	}
 	s.hold(st, p) // until the deletion is flushed
 	s.deleting = append(s.deleting, st)
-	return nil
+	// Through what is loaded now; the flush loads the rest.
+	return s.cascadeDelete(context.Background(), st, p, false)
 }
 
 func describeObj(m *mapper.Mapping, st *state) string {
@@ -188,6 +197,7 @@ func (s *Session) Expunge(obj any) error {
 		return invalid("%T is not present in this session", obj)
 	}
 	s.expunge(st, p)
+	s.cascadeExpunge(st.m, p, map[unsafe.Pointer]bool{p: true})
 	return nil
 }
 
@@ -302,11 +312,12 @@ func (s *Session) Expire(obj any, fields ...string) error {
 	if st == nil || st.status != Persistent {
 		return invalid("%T is not persistent within this session", obj)
 	}
-	if err := s.expire(st, p, fields); err != nil {
+	if _, _, err := splitFields(st.m, fields); err != nil {
 		return err
 	}
+	// The related objects first: expiring st's relationships unloads them.
 	s.cascadeExpire(st, p)
-	return nil
+	return s.expire(st, p, fields)
 }
 
 // expire expires the named fields of st (all if none); its object is at
@@ -470,6 +481,83 @@ func (s *Session) merge(ctx context.Context, src any, load bool) (unsafe.Pointer
 	if err := s.autobegin(); err != nil {
 		return nil, err
 	}
+	return s.mergeObject(ctx, m, p, load, map[unsafe.Pointer]unsafe.Pointer{})
+}
+
+// mergeObject merges the object at p, of m, and the objects its loaded
+// relationships with the merge cascade hold (spec ST-25); merged maps the
+// objects merged so far to their targets, so that cycles end.
+func (s *Session) mergeObject(ctx context.Context, m *mapper.Mapping, p unsafe.Pointer, load bool, merged map[unsafe.Pointer]unsafe.Pointer) (unsafe.Pointer, error) {
+	if target, ok := merged[p]; ok {
+		return target, nil
+	}
+	target, err := s.mergeFields(ctx, m, p, load)
+	if err != nil {
+		return nil, err
+	}
+	merged[p] = target
+	if target == p {
+		return target, nil // already the session's
+	}
+	tst := s.own(target)
+	for _, r := range m.Relations() {
+		if !r.Cascades().Has(mapper.CascadeMerge) || !r.IsSet(p) {
+			continue // not loaded, or a new object's untouched field
+		}
+		var items []unsafe.Pointer
+		for _, q := range r.Items(p) {
+			mq, err := s.mergeObject(ctx, r.Target(), q, load, merged)
+			if err != nil {
+				return nil, fmt.Errorf("%w (merged through %s.%s)", err, m.Type().Name(), r.Name)
+			}
+			items = append(items, mq)
+		}
+		if err := s.mergeRelation(ctx, tst, target, r, items, load); err != nil {
+			return nil, err
+		}
+	}
+	return target, nil
+}
+
+// mergeRelation makes the relationship r of the session's object at
+// target (st's) hold items, the merged copies of the source's. With load it
+// is a change like any other, compared with what the database has (loaded
+// first if need be); without, items are what the database has.
+func (s *Session) mergeRelation(ctx context.Context, st *state, target unsafe.Pointer, r *mapper.Relation, items []unsafe.Pointer, load bool) error {
+	if !load {
+		snapshotRel(st, r, items)
+		r.SetLoaded(target, items)
+		return nil
+	}
+	if !r.Loaded(target) {
+		if err := s.LoadRelation(ctx, s.link(r), target); err != nil {
+			return err
+		}
+	}
+	cur := r.Items(target)
+	var added, removed []unsafe.Pointer
+	for _, q := range items {
+		if !slices.Contains(cur, q) {
+			added = append(added, q)
+		}
+	}
+	for _, q := range cur {
+		if !slices.Contains(items, q) {
+			removed = append(removed, q)
+		}
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return nil
+	}
+	r.SetLoaded(target, items)
+	s.RelationChanged(s.link(r), target, added, removed)
+	return nil
+}
+
+// mergeFields copies the fields of the object at p, of m, onto the
+// session's object for its row (found, loaded or made pending), which it
+// returns.
+func (s *Session) mergeFields(ctx context.Context, m *mapper.Mapping, p unsafe.Pointer, load bool) (unsafe.Pointer, error) {
 	srcSt := stateFor(p)
 	if srcSt != nil && srcSt.sess == s && (srcSt.status == Pending || srcSt.status == Persistent) {
 		return p, nil
