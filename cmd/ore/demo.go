@@ -248,6 +248,11 @@ func tour(ctx context.Context, db *ore.DB, out io.Writer) error {
 		return err
 	}
 
+	section("Relationships: loader options, and a delete that cascades")
+	if err := relationsTour(ctx, db, out); err != nil {
+		return err
+	}
+
 	section("Done")
 	st := db.Stats()
 	fmt.Fprintf(out, "connections opened: %d; statement shapes compiled: %d, reused: %d\n",

@@ -18,7 +18,7 @@ type Author struct {
 	ID      int64
 	Name    string
 	Country *string
-	Books   mapper.Many[Book] // loaded on first use
+	Books   mapper.Many[Book] // loaded on first use, unless a query says otherwise
 }
 
 type Book struct {
@@ -28,14 +28,23 @@ type Book struct {
 	Year     int32
 	Pages    int32
 	Price    float64
+	Author   mapper.One[Author]
 }
 
 func init() {
 	mapper.Map[Author](authors, func(b *mapper.Builder[Author], a *Author) {
-		mapper.HasMany(b, &a.Books, books.AuthorID).OrderBy(books.Year.Asc())
+		// An author owns her books: deleting her, or taking a book out of
+		// her collection, deletes the book.
+		mapper.HasMany(b, &a.Books, books.AuthorID).OrderBy(books.Year.Asc()).
+			BackPopulates("Author").Cascade("all, delete-orphan")
 	})
-	mapper.Map[Book](books)
+	mapper.Map[Book](books, func(b *mapper.Builder[Book], bk *Book) {
+		mapper.BelongsTo(b, &bk.Author, books.AuthorID).BackPopulates("Books")
+	})
 }
+
+func authorBooks(a *Author) *mapper.Many[Book] { return &a.Books }
+func bookAuthor(b *Book) *mapper.One[Author]   { return &b.Author }
 
 // ormTour shows the session: objects through the identity map, lazy
 // loading, and a commit that writes exactly what changed.
@@ -74,5 +83,84 @@ func ormTour(ctx context.Context, db *ore.DB, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "committed: %q is book %d, by author %d\n", lathe.Title, lathe.ID, lathe.AuthorID)
+	return nil
+}
+
+// relationsTour shows loader options, which change how many statements
+// load the same objects, and a delete that cascades.
+func relationsTour(ctx context.Context, db *ore.DB, out io.Writer) error {
+	var statements int
+	stop := db.Listen(ore.Listener{AfterExecute: func(context.Context, *ore.ExecEvent) { statements++ }})
+	defer stop()
+
+	strategies := []struct {
+		name string
+		opt  session.LoadOption[Author]
+	}{
+		{"lazy (on first use)", session.Lazy(authorBooks)},
+		{"select-in (one more query)", session.SelectIn(authorBooks)},
+		{"joined (the same query)", session.Joined(authorBooks)},
+	}
+	for _, st := range strategies {
+		fmt.Fprintf(out, "-- every author with their books, loaded %s:\n", st.name)
+		s := session.New(db, session.Options{})
+		statements = 0
+		all, err := session.Query[Author](s).Options(st.opt).OrderBy(authors.Name).All(ctx)
+		if err != nil {
+			s.Close(ctx)
+			return err
+		}
+		n := 0
+		for _, a := range all {
+			list, err := a.Books.Get(ctx)
+			if err != nil {
+				s.Close(ctx)
+				return err
+			}
+			n += len(list)
+		}
+		fmt.Fprintf(out, "%d authors, %d books; statements: %d\n", len(all), n, statements)
+		if err := s.Close(ctx); err != nil {
+			return err
+		}
+	}
+
+	s := session.New(db, session.Options{})
+	defer s.Close(ctx)
+	fmt.Fprintln(out, "-- the two cheapest books with their authors (select-in), and the authors' books (joined): a path of options")
+	statements = 0
+	cheap, err := session.Query[Book](s).
+		Options(session.SelectIn(bookAuthor, session.Joined(authorBooks))).
+		OrderBy(books.Price, books.ID).Limit(2).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range cheap {
+		a, err := b.Author.Get(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s (%.2f) by %s, books by that author: %d\n", b.Title, b.Price, a.Name, a.Books.Len())
+	}
+	fmt.Fprintf(out, "statements: %d\n", statements)
+
+	fmt.Fprintln(out, "-- a book taken out of its author's collection is deleted (delete-orphan)")
+	calvino, err := session.Query[Author](s).Where(authors.Name.Eq("Italo Calvino")).One(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := calvino.Books.Get(ctx)
+	if err != nil {
+		return err
+	}
+	calvino.Books.Remove(list[0])
+	if err := s.Commit(ctx); err != nil {
+		return err
+	}
+	left, err := ore.One(ctx, db, ore.Select[int64](ore.Count()).From(books).Where(books.AuthorID.Eq(calvino.ID)))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%q deleted; books by Calvino left: %d\n", list[0].Title, left)
 	return nil
 }

@@ -87,6 +87,7 @@ var demoSections = []string{
 	"== Upsert: receive stock, adding to what is there",
 	"== A transaction: sell four copies, then try to sell four more",
 	"== The ORM: a session, its identity map, and one commit for every change",
+	"== Relationships: loader options, and a delete that cascades",
 	"== Done",
 }
 
@@ -117,6 +118,13 @@ func assertDemo(t *testing.T, out string) {
 		`(?m)^  sql> UPDATE "books" SET "price" = \S+ WHERE "books"\."id" = \S+ \[7\.99 \d+\]`,
 		`(?m)^  sql> INSERT INTO "books" \("author_id", "title", "year", "pages", "price"\) VALUES .* RETURNING "id"`,
 		`(?m)^committed: "The Lathe of Heaven" is book 7, by author 1$`,
+		// The same objects with each loader: 1+N statements, 2, 1.
+		`(?m)^-- every author with their books, loaded lazy \(on first use\):\n(  sql> .*\n)*3 authors, 7 books; statements: 4$`,
+		`(?m)^-- every author with their books, loaded select-in \(one more query\):\n(  sql> .*\n)*3 authors, 7 books; statements: 2$`,
+		`(?m)^-- every author with their books, loaded joined \(the same query\):\n(  sql> .*\n)*3 authors, 7 books; statements: 1$`,
+		`(?m)^A Wizard of Earthsea \(7\.99\) by Ursula K\. Le Guin, books by that author: 4\nSolaris \(9\.00\) by Stanisław Lem, books by that author: 1\nstatements: 2$`,
+		`(?m)^  sql> DELETE FROM "books" WHERE "books"\."id" = \S+ \[4\]`,
+		`(?m)^"Invisible Cities" deleted; books by Calvino left: 1$`,
 	} {
 		assert.Regexp(t, re, out)
 	}
