@@ -2,9 +2,11 @@ package mapper
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +34,8 @@ type Mapping struct {
 
 	versionOffset uintptr // the version field's offset, set by Version
 	hasVersion    bool
+
+	same atomic.Pointer[samePlan] // how Same compares objects, made on first use
 
 	declared bool        // configure ran; guarded by checkMu
 	resolved bool        // the relationships were resolved; guarded by checkMu
@@ -179,6 +183,71 @@ func (m *Mapping) Snapshot(dst, src unsafe.Pointer) {
 	for _, r := range m.rels {
 		r.clear(dst)
 	}
+}
+
+// Same reports whether every column field holds equal values in the
+// objects at a and b: what a session asks of each object it holds,
+// before every flush, to find changes. Bytes that are equal hold equal
+// values, so runs of adjacent fields are compared as bytes first (one
+// memory comparison per run) and field by field only where those differ,
+// or where a field's value lies behind a pointer.
+func (m *Mapping) Same(a, b unsafe.Pointer) bool {
+	plan := m.same.Load()
+	if plan == nil {
+		plan = m.samePlan()
+		m.same.Store(plan)
+	}
+	for _, r := range plan.runs {
+		x := unsafe.Slice((*byte)(unsafe.Add(a, r.off)), r.size)
+		y := unsafe.Slice((*byte)(unsafe.Add(b, r.off)), r.size)
+		if !bytes.Equal(x, y) {
+			for _, f := range r.fields {
+				if !f.equal(a, b) {
+					return false
+				}
+			}
+		}
+	}
+	for _, f := range plan.deep {
+		if !f.equal(a, b) {
+			return false
+		}
+	}
+	return true
+}
+
+// samePlan is how Same compares: runs of adjacent fields whose bytes are
+// their values, and the fields whose values lie behind pointers (a
+// snapshot holds copies of those, at other addresses).
+type samePlan struct {
+	runs []sameRun
+	deep []*Field
+}
+
+type sameRun struct {
+	off, size uintptr
+	fields    []*Field
+}
+
+func (m *Mapping) samePlan() *samePlan {
+	byOffset := slices.Clone(m.fields)
+	slices.SortFunc(byOffset, func(a, b *Field) int { return cmp.Compare(a.ptr.Offset, b.ptr.Offset) })
+	plan := &samePlan{}
+	for _, f := range byOffset {
+		if f.deep {
+			plan.deep = append(plan.deep, f)
+			continue
+		}
+		size := f.ptr.Type.Size()
+		if n := len(plan.runs); n > 0 && plan.runs[n-1].off+plan.runs[n-1].size == f.ptr.Offset {
+			r := &plan.runs[n-1]
+			r.size += size
+			r.fields = append(r.fields, f)
+			continue
+		}
+		plan.runs = append(plan.runs, sameRun{off: f.ptr.Offset, size: size, fields: []*Field{f}})
+	}
+	return plan
 }
 
 // Check finishes the mapping (resolving relationships against the other

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -1178,4 +1180,71 @@ func TestCheckConcurrently(t *testing.T) {
 	require.NotNil(t, rb)
 	assert.Same(t, rb, ra.BackPopulatesRelation())
 	assert.Same(t, ra, rb.BackPopulatesRelation())
+}
+
+// TestSameComparesEveryField checks Mapping.Same field by field: a change
+// to any one column field (in a run of adjacent fields, behind a pointer,
+// a byte slice changed in place) is a difference; equal values at other
+// addresses (a string built anew, a pointer to an equal value, -0 and +0)
+// are not.
+func TestSameComparesEveryField(t *testing.T) {
+	type sameRow struct {
+		ID    int64
+		Flag  bool
+		Score float64
+		Name  string
+		Note  *string
+		Data  []byte
+		When  time.Time
+	}
+	tbl := ore.NewTable[struct {
+		ore.Table
+		ID    ore.Col[int64]     `ore:"id,pk"`
+		Flag  ore.Col[bool]      `ore:"flag"`
+		Score ore.Col[float64]   `ore:"score"`
+		Name  ore.Col[string]    `ore:"name"`
+		Note  ore.Col[*string]   `ore:"note"`
+		Data  ore.Col[[]byte]    `ore:"data"`
+		When  ore.Col[time.Time] `ore:"when"`
+	}]("same_rows")
+	mapper.Map[sameRow](tbl)
+	m, err := mapper.Of[sameRow]()
+	require.NoError(t, err)
+
+	note := "n"
+	base := sameRow{ID: 1, Flag: true, Score: 1.5, Name: "ann", Note: &note, Data: []byte{1, 2}, When: time.Unix(100, 0)}
+	snap := m.New()
+	m.Snapshot(snap, unsafe.Pointer(&base))
+	same := func(r *sameRow) bool { return m.Same(unsafe.Pointer(r), snap) }
+	require.True(t, same(&base))
+
+	for name, change := range map[string]func(r *sameRow){
+		"int":            func(r *sameRow) { r.ID = 2 },
+		"bool":           func(r *sameRow) { r.Flag = false },
+		"float":          func(r *sameRow) { r.Score = 2.5 },
+		"string":         func(r *sameRow) { r.Name = "bob" },
+		"pointer target": func(r *sameRow) { s := "m"; r.Note = &s },
+		"pointer to nil": func(r *sameRow) { r.Note = nil },
+		"bytes in place": func(r *sameRow) { r.Data[0] = 9 },
+		"time":           func(r *sameRow) { r.When = r.When.Add(time.Second) },
+	} {
+		r := base
+		r.Data = slices.Clone(base.Data)
+		change(&r)
+		assert.False(t, same(&r), name)
+	}
+	for name, change := range map[string]func(r *sameRow){
+		"string built anew":         func(r *sameRow) { r.Name = strings.Repeat("an", 1) + "n" },
+		"pointer to an equal value": func(r *sameRow) { s := "n"; r.Note = &s },
+		"bytes copied":              func(r *sameRow) { r.Data = []byte{1, 2} },
+		"the same float set again":  func(r *sameRow) { r.Score = 1.5 },
+	} {
+		r := base
+		change(&r)
+		assert.True(t, same(&r), name)
+	}
+	zero := sameRow{Score: 0}
+	m.Snapshot(snap, unsafe.Pointer(&zero))
+	negZero := sameRow{Score: math.Copysign(0, -1)}
+	assert.True(t, m.Same(unsafe.Pointer(&negZero), snap), "-0 equals +0 though their bytes differ")
 }

@@ -117,12 +117,7 @@ func (s *Session) modified(st *state, p unsafe.Pointer) bool {
 	if st.committed == nil {
 		return st.status == Pending
 	}
-	for _, f := range st.m.Fields() {
-		if !f.Equal(p, st.committed) {
-			return true
-		}
-	}
-	return false
+	return !st.m.Same(p, st.committed)
 }
 
 // autoflush flushes before a query, unless autoflush is off.

@@ -132,6 +132,7 @@ func (s *Session) readRows(rows *ore.Rows, lv *level, extras []reflect.Type, jp 
 	}
 	f := &fetched{plan: jp, multiplied: jp != nil && jp.multiplies}
 	rd := s.newReader(populate)
+	defer s.registerLoaded()
 	var scratch unsafe.Pointer
 	for rows.Next() {
 		obj := scratch
@@ -215,9 +216,10 @@ func (rd *reader) object(m *mapper.Mapping, row unsafe.Pointer) (p unsafe.Pointe
 	return row, st, true
 }
 
-// finish runs the events of the objects read.
+// finish registers the objects read, and runs their events.
 func (rd *reader) finish() {
 	s := rd.s
+	s.registerLoaded()
 	if len(s.listeners) == 0 {
 		return
 	}

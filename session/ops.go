@@ -601,6 +601,7 @@ func (s *Session) mergeFields(ctx context.Context, m *mapper.Mapping, p unsafe.P
 		target = m.New()
 		m.Snapshot(target, p)
 		tst = s.adoptLoaded(m, target, keyOf(m, p))
+		s.registerLoaded()
 		s.transition(tst, target, LoadedAsPersistent)
 		return target, nil
 	}

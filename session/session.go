@@ -70,6 +70,9 @@ type Session struct {
 	flushing bool
 	noFlush  int // > 0 inside NoAutoflush scopes
 
+	// unregistered are the objects loaded since the last registerLoaded.
+	unregistered []*state
+
 	listeners []*Listener
 	// links are the links of the relationship fields of the session's
 	// objects, one per relationship.

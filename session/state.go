@@ -266,13 +266,12 @@ func newState(m *mapper.Mapping, p unsafe.Pointer) *state {
 	return st
 }
 
-// newLoadedState returns the state of the object at p, which the session
-// allocated for a row, registered. Its registration ends with the session's
-// hold on it (see holdWeakly).
-func newLoadedState(m *mapper.Mapping, p unsafe.Pointer) *state {
-	st := &state{m: m, weak: weak.Make((*byte)(p)), owned: true}
+// register records st as the state of the object at p, which the session
+// allocated for a row. The registration ends with the session's hold on
+// it (see holdWeakly and release).
+func register(st *state, p unsafe.Pointer) {
+	st.weak = weak.Make((*byte)(p))
 	registry.Store(st.weak, st)
-	return st
 }
 
 // relSnapshot is a relationship of an object as the database has it.
