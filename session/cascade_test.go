@@ -1190,3 +1190,30 @@ func TestEXP13_RefreshExpireCascade(t *testing.T) {
 		assert.Empty(t, session.Inspect(pa[0]).Expired)
 	})
 }
+
+func TestCAS16_ForeignKeysEnforcedOnEveryDatabase(t *testing.T) {
+	cascadeEnv(t, func(t *testing.T, e *env) {
+		e.exec(ore.Insert(PDParents).Values(PDParents.Name.To("p1")))
+		e.exec(ore.Insert(PDChildren).Values(PDChildren.ParentID.To(1), PDChildren.Name.To("c1")))
+		s := e.session()
+		tx := flushTx(t, e, s)
+		if !flushOnPG(e) {
+			// SQLite checks foreign keys only where the connection asks:
+			// the driver turns them on for every connection it opens.
+			on, err := ore.One(e.ctx, tx, ore.SQL[int64]("PRAGMA foreign_keys"))
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), on)
+		}
+		// A child of no parent is refused; deleting the parent deletes
+		// the child (ON DELETE CASCADE).
+		orphan := &PDChild{ParentID: 99, Name: "nobody's"}
+		require.NoError(t, s.Add(orphan))
+		err := s.Flush(e.ctx)
+		require.ErrorIs(t, err, ore.ErrForeignKeyViolation)
+		require.NoError(t, s.Rollback(e.ctx))
+		p := getT[PDParent](t, e, s, int64(1))
+		require.NoError(t, s.Delete(p))
+		require.NoError(t, s.Commit(e.ctx))
+		assert.Zero(t, count(t, e, e.db, PDChildren))
+	})
+}
