@@ -104,3 +104,51 @@ func Example() {
 	// changed: 1
 	// in the database: hello, world
 }
+
+// Loader options choose, per query, how relationships load: the same
+// authors and posts cost 1+N statements lazily, 2 with SelectIn and 1
+// with Joined.
+func ExampleJoined() {
+	ctx := context.Background()
+	drv, _ := sqlite.NewDriver(":memory:", sqlite.Options{})
+	db, _ := ore.Open(ctx, drv, ore.Options{})
+	defer db.Close()
+	_ = ore.NewMetaData(Authors, Posts).CreateAll(ctx, db, ore.CreateOptions{})
+	statements := 0
+	db.Listen(ore.Listener{AfterExecute: func(context.Context, *ore.ExecEvent) { statements++ }})
+
+	s := session.New(db, session.Options{})
+	for _, name := range []string{"ann", "bob", "cy"} {
+		a := &Author{Name: name}
+		a.Posts.Add(&Post{Title: name + "'s first"}, &Post{Title: name + "'s second"})
+		_ = s.Add(a)
+	}
+	_ = s.Commit(ctx)
+	_ = s.Close(ctx)
+
+	posts := func(a *Author) *mapper.Many[Post] { return &a.Posts }
+	for _, load := range []struct {
+		name string
+		opt  session.LoadOption[Author]
+	}{
+		{"lazy", session.Lazy(posts)},
+		{"select-in", session.SelectIn(posts)},
+		{"joined", session.Joined(posts)},
+	} {
+		s := session.New(db, session.Options{})
+		statements = 0
+		authors, _ := session.Query[Author](s).Options(load.opt).OrderBy(Authors.Name).All(ctx)
+		n := 0
+		for _, a := range authors {
+			list, _ := a.Posts.Get(ctx)
+			n += len(list)
+		}
+		fmt.Printf("%s: %d authors, %d posts, %d statements\n", load.name, len(authors), n, statements)
+		_ = s.Close(ctx)
+	}
+
+	// Output:
+	// lazy: 3 authors, 6 posts, 4 statements
+	// select-in: 3 authors, 6 posts, 2 statements
+	// joined: 3 authors, 6 posts, 1 statements
+}
