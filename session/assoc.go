@@ -266,38 +266,50 @@ func (fl *flush) postUpdates() error {
 }
 
 // clearPostUpdates sets to NULL, before the DELETEs, the post-update
-// foreign keys by which rows being deleted refer to each other.
+// foreign keys by which rows being deleted refer to each other, found by
+// the rows' committed values (the relationships need not be loaded).
 func (fl *flush) clearPostUpdates() error {
-	deleting := map[unsafe.Pointer]*state{}
+	deleting := map[identityKey]*state{}
 	for _, st := range fl.deletes {
-		deleting[fl.objs[st]] = st
+		deleting[st.key] = st
 	}
 	for _, st := range fl.deletes {
-		p := fl.objs[st]
 		for _, r := range st.m.Relations() {
-			if !r.IsPostUpdate() || r.IsViewOnly() {
+			if !r.IsPostUpdate() || r.IsViewOnly() || st.committed == nil {
 				continue
 			}
-			old, _ := committedRel(st, r)
-			for _, q := range old {
-				qst, both := deleting[q]
-				if !both {
+			switch r.Kind {
+			case mapper.ManyToOne: // st's row refers to the target's
+				key, ok := referenceKey(st.m, r, st.committed)
+				if !ok || deleting[keyFromValues(r.Target(), key)] == nil {
 					continue
 				}
-				switch r.Kind {
-				case mapper.ManyToOne: // st's row refers to q's
-					if err := fl.updateKey(st, p, st.committed, r.Columns, nil, nil, true); err != nil {
-						return err
-					}
-				case mapper.OneToMany, mapper.OneToOne: // q's row refers to st's
-					if err := fl.updateKey(qst, q, qst.committed, r.Columns, nil, nil, true); err != nil {
-						return err
+				if err := fl.updateKey(st, fl.objs[st], st.committed, r.Columns, nil, nil, true); err != nil {
+					return err
+				}
+			case mapper.OneToMany, mapper.OneToOne: // the targets' rows refer to st's
+				for _, q := range fl.deletes {
+					if q.m == r.Target() && q.committed != nil && refersTo(q, r, st) {
+						if err := fl.updateKey(q, fl.objs[q], q.committed, r.Columns, nil, nil, true); err != nil {
+							return err
+						}
 					}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// refersTo reports whether the committed foreign key r.Columns of child's
+// row holds the committed key r.RefColumns of parent's.
+func refersTo(child *state, r *mapper.Relation, parent *state) bool {
+	for i, c := range r.Columns {
+		if !sameValue(child.m.FieldFor(c).Value(child.committed), parent.m.FieldFor(r.RefColumns[i]).Value(parent.committed)) {
+			return false
+		}
+	}
+	return true
 }
 
 // updateKey sets the columns cols of st's object, at p, to the primary

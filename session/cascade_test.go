@@ -1217,3 +1217,33 @@ func TestCAS16_ForeignKeysEnforcedOnEveryDatabase(t *testing.T) {
 		assert.Zero(t, count(t, e, e.db, PDChildren))
 	})
 }
+
+func TestUOW11_PostUpdateClearedWithoutLoading(t *testing.T) {
+	cascadeEnv(t, func(t *testing.T, e *env) {
+		s := e.session()
+		w := &Widget{Name: "w1"}
+		e1 := &Entry{Name: "e1"}
+		w.Entries.Add(e1)
+		w.FavoriteEntry.Set(e1)
+		require.NoError(t, s.Add(w))
+		require.NoError(t, s.Commit(e.ctx))
+
+		// In a new session, neither relationship loaded: the rows still
+		// refer to each other, and the flush clears the key first.
+		s2 := e.session()
+		w2 := getT[Widget](t, e, s2, w.WidgetID)
+		en2 := getT[Entry](t, e, s2, e1.EntryID)
+		require.NoError(t, s2.Delete(en2))
+		require.NoError(t, s2.Delete(w2))
+		e.reset()
+		require.NoError(t, s2.Flush(e.ctx))
+		assert.Equal(t, []string{
+			"SELECT entries.entry_id, entries.widget_id, entries.name FROM entries WHERE entries.widget_id = ? ORDER BY entries.entry_id", // UOW-06: w2's entries
+			"UPDATE widgets SET favorite_entry_id = ? WHERE widgets.widget_id = ?",
+			"DELETE FROM entries WHERE entries.entry_id = ?",
+			"DELETE FROM widgets WHERE widgets.widget_id = ?",
+		}, e.sql())
+		require.NoError(t, s2.Commit(e.ctx))
+		assert.Zero(t, count(t, e, e.db, Widgets))
+	})
+}
