@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 	"weak"
 
 	"github.com/jackc/pgx/v5"
@@ -364,30 +363,8 @@ func TestORMRatios(t *testing.T) {
 	if !*engRatios && os.Getenv("ORE_BENCH_RATIOS") != "1" {
 		t.Skip("the ORM ratios take minutes; run with -ratios or ORE_BENCH_RATIOS=1")
 	}
-	cases := pgORMCases(t)
 	runs := max(*engRatiosRuns, 1)
-	res := engResults{bench: map[engKey][]testing.BenchmarkResult{}, steps: map[engKey][]time.Duration{}}
-	for range runs {
-		for _, c := range cases {
-			br := testing.Benchmark(c.run)
-			if br.N == 0 {
-				t.Fatalf("%s/%s failed (run it with go test -bench to see why)", c.op, c.impl)
-			}
-			k := engKey{"postgres", c.op, c.impl}
-			res.bench[k] = append(res.bench[k], br)
-		}
-	}
-	for _, op := range ormOps {
-		var opCases []engCase
-		for _, c := range cases {
-			if c.op == op {
-				opCases = append(opCases, c)
-			}
-		}
-		for i, steps := range interleave(t, opCases) {
-			res.steps[engKey{"postgres", op, opCases[i].impl}] = steps
-		}
-	}
+	res := measure(t, "postgres", pgORMCases(t), ormOps, runs)
 	var out strings.Builder
 	fmt.Fprintf(&out, "\n#### ORM on PostgreSQL (%d benchmark runs; cells: median ns/op · allocations, and median interleaved step)\n\n", runs)
 	fmt.Fprintf(&out, "| operation | session | Core | pgx | session ÷ pgx | session ÷ Core | steps: session ÷ pgx |\n|---|---|---|---|---|---|---|\n")

@@ -248,8 +248,15 @@ func (c *Compiler) quoteIdent(name string) {
 			quotes = true
 		}
 	}
-	if name == "" || !ascii || c.iv != nil {
+	switch {
+	case name == "" || !ascii:
 		if err := c.checkIdent(name); err != nil {
+			c.Fail(err)
+			return
+		}
+	case c.iv != nil:
+		// ASCII without NUL: only the dialect's own rules are left.
+		if err := c.iv.ValidateIdent(name); err != nil {
 			c.Fail(err)
 			return
 		}
