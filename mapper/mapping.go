@@ -288,15 +288,24 @@ func (m *Mapping) check(seen map[*Mapping]bool) error {
 		m.resolved = true
 		for _, r := range m.rels {
 			if err := r.resolve(); err != nil {
-				m.err = fmt.Errorf("mapper: %s.%s: %w", m.typ.Name(), r.Name, err)
+				err = fmt.Errorf("mapper: %s.%s: %w", m.typ.Name(), r.Name, err)
+				if errors.Is(err, ErrNotMapped) {
+					m.resolved = false // not final: the target may be mapped later
+					return err
+				}
+				m.err = err
 				return m.err
 			}
 		}
 	}
 	for _, r := range m.rels {
 		if err := r.target.check(seen); err != nil {
+			err = fmt.Errorf("mapper: %s.%s: %w", m.typ.Name(), r.Name, err)
+			if errors.Is(err, ErrNotMapped) {
+				return err
+			}
 			if m.err == nil {
-				m.err = fmt.Errorf("mapper: %s.%s: %w", m.typ.Name(), r.Name, err)
+				m.err = err
 			}
 			return m.err
 		}
@@ -311,7 +320,16 @@ func (m *Mapping) declare() error {
 	if !m.declared {
 		m.declared = true
 		if m.err == nil && m.configure != nil {
-			m.err = m.configure(m)
+			if err := m.configure(m); err != nil {
+				if errors.Is(err, ErrNotMapped) {
+					// A type it relates to is not mapped yet; it may be
+					// later: start again then.
+					m.fields, m.pk, m.version, m.rels = nil, nil, nil, nil
+					m.versionOffset, m.hasVersion, m.declared = 0, false, false
+					return err
+				}
+				m.err = err
+			}
 		}
 	}
 	return m.err

@@ -1554,3 +1554,56 @@ func TestOneAttached(t *testing.T) {
 		assert.True(t, b.Author.Loaded())
 	})
 }
+
+// TestCheckAgainOnceTheTargetIsMapped: a mapping whose relationship names
+// a type not mapped yet fails its check with ErrNotMapped, and passes once
+// that type is mapped; the first error is not kept. Both ways of
+// declaring the relationship: explicit (resolved at check) and inferred
+// from the tables (while declaring).
+func TestCheckAgainOnceTheTargetIsMapped(t *testing.T) {
+	type lateBook struct {
+		ID       int64
+		AuthorID *int64
+		EditorID *int64
+		Title    string
+	}
+	type lateAuthor struct {
+		ID       int64
+		Name     string
+		MentorID *int64
+		Books    mapper.Many[lateBook]
+	}
+	mapper.Map[lateAuthor](rtAuthors, func(b *mapper.Builder[lateAuthor], a *lateAuthor) {
+		mapper.HasMany(b, &a.Books, rtBooks.AuthorID)
+	})
+	_, err := mapper.Of[lateAuthor]()
+	require.ErrorIs(t, err, mapper.ErrNotMapped)
+	_, err = mapper.Of[lateAuthor]()
+	require.ErrorIs(t, err, mapper.ErrNotMapped, "still not mapped")
+	mapper.Map[lateBook](rtBooks)
+	m, err := mapper.Of[lateAuthor]()
+	require.NoError(t, err)
+	require.Len(t, m.Relations(), 1)
+	assert.Equal(t, mapper.OneToMany, m.Relations()[0].Kind)
+
+	type lateProfile struct {
+		ID       int64
+		AuthorID int64
+		Bio      string
+		Author   mapper.One[lateTaggedAuthor]
+	}
+	mapper.Map[lateProfile](rtProfiles) // Author inferred from the one foreign key
+	_, err = mapper.Of[lateProfile]()
+	require.ErrorIs(t, err, mapper.ErrNotMapped)
+	mapper.Map[lateTaggedAuthor](rtAuthors, func(b *mapper.Builder[lateTaggedAuthor], a *lateTaggedAuthor) {})
+	m, err = mapper.Of[lateProfile]()
+	require.NoError(t, err)
+	require.Len(t, m.Fields(), 3, "declared once, though declared twice")
+	assert.Equal(t, mapper.ManyToOne, m.Relation("Author").Kind)
+}
+
+type lateTaggedAuthor struct {
+	ID       int64
+	Name     string
+	MentorID *int64
+}
