@@ -571,7 +571,13 @@ func structFields(t reflect.Type) []reflect.StructField {
 		}
 	}
 	walk(t, 0, nil)
-	return out
+	// A field of an embedded struct that a shallower field of the same name
+	// shadows (or that another at its depth makes ambiguous) is not one Go
+	// code can reach by name: it maps nothing.
+	return slices.DeleteFunc(out, func(f reflect.StructField) bool {
+		vf, ok := t.FieldByName(f.Name)
+		return !ok || !slices.Equal(vf.Index, f.Index)
+	})
 }
 
 // fieldAt returns the field of t at offset.

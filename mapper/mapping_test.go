@@ -1248,3 +1248,31 @@ func TestSameComparesEveryField(t *testing.T) {
 	negZero := sameRow{Score: math.Copysign(0, -1)}
 	assert.True(t, m.Same(unsafe.Pointer(&negZero), snap), "-0 equals +0 though their bytes differ")
 }
+
+// TestShadowedEmbeddedFieldsMapNothing: as in Go, a field of an embedded
+// struct that a shallower field of the same name shadows is not a field
+// of the object: only the outer one maps its column.
+func TestShadowedEmbeddedFieldsMapNothing(t *testing.T) {
+	type mtAudit struct {
+		Owner string // shadowed below
+		Label string // promoted
+	}
+	type mtShadowed struct {
+		mtAudit
+		ID    int64
+		Owner string
+	}
+	m := mapper.Map[mtShadowed](mtAccounts).Mapping()
+	require.NoError(t, m.Check())
+	byColumn := map[string]string{}
+	for _, f := range m.Fields() {
+		byColumn[f.Column.Name] = f.Name
+	}
+	assert.Equal(t, "Owner", byColumn["owner"])
+	assert.Equal(t, "Label", byColumn["label"])
+
+	x := &mtShadowed{ID: 1, Owner: "outer", mtAudit: mtAudit{Owner: "inner", Label: "l"}}
+	f := m.FieldFor("owner")
+	require.NotNil(t, f)
+	assert.Equal(t, "outer", f.Value(unsafe.Pointer(x)))
+}
