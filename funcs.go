@@ -48,7 +48,11 @@ func call[T any](name string, args ...compile.Expr) Expr[T] {
 // Aggregates
 
 // Count returns count(*).
-func Count() Expr[int64] { return boxed[int64](compile.Func{Name: "count", Star: true}) }
+func Count() Expr[int64] { return countStar }
+
+// countStar is every count(*): expressions are never changed once made
+// (Filter, Over and the rest copy them), so one serves all statements.
+var countStar = boxed[int64](compile.Func{Name: "count", Star: true})
 
 // CountOf returns count(e): the number of rows where e is not NULL.
 func CountOf(e Selectable) Expr[int64] { return call[int64]("count", nodeOf(e)) }
