@@ -414,3 +414,20 @@ func TestSQLErrorsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentifierCheckedPerDialect: compilers remember the identifiers
+// they checked (see compile's knownIdents), per dialect: a name SQLite
+// keeps as it is, PostgreSQL still refuses, however often the two
+// alternate.
+func TestIdentifierCheckedPerDialect(t *testing.T) {
+	long := strings.Repeat("b", 64)
+	u := ore.Alias(Users, long)
+	stmt := ore.Select1(u.ID).From(u)
+	for range 5 {
+		c, err := ore.Compile(sqlite.Dialect{}, stmt)
+		require.NoError(t, err)
+		assert.Equal(t, `SELECT "`+long+`"."id" FROM "users" AS "`+long+`"`, c.SQL)
+		_, err = ore.Compile(postgres.Dialect{}, stmt)
+		require.ErrorContains(t, err, "is longer than postgres's 63 bytes")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Compiled is a statement rendered for one dialect: SQL text with
@@ -133,6 +134,30 @@ type Compiler struct {
 	scope       []scopeEntry // visible names, outermost first
 	levelStart  int          // where the current statement's own FROM names start in scope
 	retTarget   *Table       // DML target while rendering RETURNING; or nil
+
+	// known are identifiers this (pooled) compiler checked and found
+	// plain for the dialect named knownFor: kept across compilations.
+	known    *knownIdents
+	knownFor string
+}
+
+// knownIdents is a direct-mapped cache of plain identifiers (valid for the
+// dialect, with no quote character to double), by the address of their
+// bytes. Go strings are immutable, so a string at the same address with
+// the same length is the same identifier; and the cache holds the bytes,
+// so their address is not reused while an entry names it. The names of
+// declared tables and columns keep their addresses from one statement to
+// the next: the cache spares re-checking them on every compilation.
+type knownIdents [64]struct {
+	p *byte
+	n int
+}
+
+func (k *knownIdents) slot(name string) *struct {
+	p *byte
+	n int
+} {
+	return &k[(uintptr(unsafe.Pointer(unsafe.StringData(name)))>>3)%uintptr(len(k))]
 }
 
 // identValidator is an optional interface a Dialect may implement to reject
@@ -158,6 +183,12 @@ func newCompiler(d Dialect, m mode) *Compiler {
 	if iq, ok := d.(IdentQuoter); ok {
 		c.quote = iq.IdentQuote()
 	}
+	if c.known == nil {
+		c.known = new(knownIdents)
+	}
+	if name := d.Name(); c.knownFor != name {
+		*c.known, c.knownFor = knownIdents{}, name
+	}
 	c.mode = m
 	return c
 }
@@ -168,7 +199,7 @@ func (c *Compiler) release() {
 	} else {
 		clear(c.args)
 		clear(c.scope)
-		*c = Compiler{buf: c.buf[:0], args: c.args[:0], scope: c.scope[:0]}
+		*c = Compiler{buf: c.buf[:0], args: c.args[:0], scope: c.scope[:0], known: c.known, knownFor: c.knownFor}
 	}
 	compilerPool.Put(c)
 }
@@ -236,6 +267,12 @@ func (c *Compiler) WriteIdent(name string) {
 // dialect that quotes with a single character (see IdentQuoter).
 func (c *Compiler) quoteIdent(name string) {
 	q := c.quote
+	if e := c.known.slot(name); e.p == unsafe.StringData(name) && e.n == len(name) && name != "" {
+		c.buf = append(c.buf, q)
+		c.buf = append(c.buf, name...)
+		c.buf = append(c.buf, q)
+		return
+	}
 	ascii, quotes := true, false
 	for i := 0; i < len(name); i++ {
 		switch b := name[i]; {
@@ -265,6 +302,8 @@ func (c *Compiler) quoteIdent(name string) {
 		c.buf = AppendQuoted(c.buf, name, q)
 		return
 	}
+	e := c.known.slot(name)
+	e.p, e.n = unsafe.StringData(name), len(name)
 	c.buf = append(c.buf, q)
 	c.buf = append(c.buf, name...)
 	c.buf = append(c.buf, q)
