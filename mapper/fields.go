@@ -218,7 +218,7 @@ func (m *Many[T]) Remove(items ...*T) {
 // Set replaces the collection's objects with items; the collection is
 // then loaded.
 func (m *Many[T]) Set(items []*T) {
-	old := m.c.items
+	old, wasLoaded := m.c.items, m.c.loaded
 	m.c.items = untyped(items)
 	m.c.loaded, m.c.added, m.c.removed = true, nil, nil
 	if l := m.c.link; l != nil {
@@ -233,7 +233,9 @@ func (m *Many[T]) Set(items []*T) {
 				removed = append(removed, p)
 			}
 		}
-		if len(added) > 0 || len(removed) > 0 {
+		// Replacing an unloaded collection is a change even with nothing:
+		// what it held is not known.
+		if len(added) > 0 || len(removed) > 0 || !wasLoaded {
 			l.Source.RelationChanged(l, l.owner(unsafe.Pointer(m)), added, removed)
 		}
 	}

@@ -71,6 +71,37 @@ func (s *Session) loadForFlush(ctx context.Context, st *state, p unsafe.Pointer,
 	return nil
 }
 
+// learnReplaced loads what the database has for relationships the
+// application replaced without loading (Many.Set on an unloaded
+// collection, One.Set on an unloaded one-to-one): the flush must know the
+// objects that left, to set their keys to NULL or delete them as orphans.
+// The fields keep what the application set.
+func (s *Session) learnReplaced(ctx context.Context) error {
+	for st := range s.states {
+		if st.status != Persistent || !st.relDirty {
+			continue
+		}
+		p := s.live(st)
+		if p == nil {
+			continue
+		}
+		for _, r := range st.m.Relations() {
+			if r.Kind == mapper.ManyToOne || r.IsViewOnly() || !r.Loaded(p) {
+				continue
+			}
+			if _, known := committedRel(st, r); known {
+				continue
+			}
+			old, err := s.loadRelatedFor(ctx, st, p, r, true)
+			if err != nil {
+				return fmt.Errorf("session: flush: load %s.%s of %s: %w", st.m.Type().Name(), r.Name, st.describe(), err)
+			}
+			snapshotRel(st, r, old)
+		}
+	}
+	return nil
+}
+
 // prepareDeletes completes the session's deletions before a flush: pending
 // orphans are dropped, persistent orphans deleted, and the delete cascade
 // follows every deleted object's relationships, loading them where needed.

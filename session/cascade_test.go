@@ -1247,3 +1247,33 @@ func TestUOW11_PostUpdateClearedWithoutLoading(t *testing.T) {
 		assert.Zero(t, count(t, e, e.db, Widgets))
 	})
 }
+
+func TestCAS07_ReplacedWithoutLoading(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		seedAddresses(e)
+		for _, d := range []string{"o1", "o2"} {
+			e.exec(ore.Insert(Orders).Values(Orders.UserID.To(ptr(int64(1))), Orders.Description.To(d), Orders.IsOpen.To(true)))
+		}
+		s := e.session()
+
+		// Owned orders replaced, never loaded: the flush loads what the
+		// database has, and deletes the orders that left.
+		u := getT[OwnedUser](t, e, s, int64(1))
+		o3 := &OwnedOrder{Description: "o3"}
+		u.Orders.Set([]*OwnedOrder{o3})
+		e.reset()
+		require.NoError(t, s.Flush(e.ctx))
+		insertOrder := "INSERT INTO orders (user_id, description, isopen) VALUES (?, ?, ?) RETURNING id"
+		assert.Equal(t, []string{loadOrders, insertOrder, "DELETE FROM orders WHERE orders.id IN (?, ?)"}, e.sql())
+		assert.Equal(t, []*OwnedOrder{o3}, u.Orders.Items(), "the field keeps what was set")
+
+		// Plain addresses replaced, never loaded: the ones that left get
+		// NULL keys.
+		w := getT[User](t, e, s, int64(1))
+		w.Addresses.Set(nil)
+		e.reset()
+		require.NoError(t, s.Flush(e.ctx))
+		assert.Equal(t, []string{loadAddresses, updateAddressUser, updateAddressUser}, e.sql())
+		assert.Equal(t, []addressRow{{1, nil, "ed@a"}, {2, nil, "ed@b"}, {3, ptr(int64(2)), "wendy@a"}}, addressRows(t, e, flushTx(t, e, s)))
+	})
+}

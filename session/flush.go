@@ -53,6 +53,9 @@ func (s *Session) Flush(ctx context.Context) error {
 	if err := s.checkSingleParent(); err != nil {
 		return err
 	}
+	if err := s.learnReplaced(ctx); err != nil {
+		return err
+	}
 	if err := s.prepareDeletes(ctx); err != nil {
 		return err
 	}
