@@ -1161,13 +1161,11 @@ func (fl *flush) finish() {
 		m := st.m
 		k := keyOf(m, p)
 		if st.status == Pending {
-			s.pending = without(s.pending, st)
 			st.status = Persistent
 			st.inTx.inserted = fl.switched[st] == nil
 			if old := fl.switched[st]; old != nil {
 				s.unmap(old)
 				old.status, old.wasDeleted, old.inTx.deleted = Deleted, true, true
-				s.deleting = without(s.deleting, old)
 				changes = append(changes, change{old, fl.objs[old], PersistentToDeleted})
 			}
 			changes = append(changes, change{st, p, PendingToPersistent})
@@ -1204,10 +1202,13 @@ func (fl *flush) finish() {
 	}
 	for _, st := range fl.deleted {
 		s.unmap(st)
-		s.deleting = without(s.deleting, st)
 		st.status, st.wasDeleted, st.inTx.deleted = Deleted, true, true
 		changes = append(changes, change{st, fl.objs[st], PersistentToDeleted})
 	}
+	// The objects flushed leave the lists of pending and deleting ones, in
+	// one pass each (one at a time would copy the lists once per object).
+	s.pending = keepStatus(s.pending, Pending)
+	s.deleting = keepStatus(s.deleting, Persistent)
 	for _, st := range fl.saves {
 		if st.owned && st.ptr != nil && st.status == Persistent {
 			s.holdWeakly(st, fl.objs[st])
@@ -1216,6 +1217,18 @@ func (fl *flush) finish() {
 	for _, c := range changes {
 		s.transition(c.st, c.p, c.t)
 	}
+}
+
+// keepStatus returns the states of list that have status, in a new slice
+// (list may be shared).
+func keepStatus(list []*state, status Status) []*state {
+	var out []*state
+	for _, st := range list {
+		if st.status == status {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // ----------------------------------------------------------------------------
