@@ -225,6 +225,9 @@ func (s *Session) expunge(st *state, p unsafe.Pointer) {
 // ExpungeAll removes every object from the session, as Expunge does.
 func (s *Session) ExpungeAll() {
 	s.settle()
+	// Every object goes: empty the lists at once rather than taking the
+	// objects off them one at a time.
+	s.pending, s.deleting = nil, nil
 	for _, st := range s.snapshot() {
 		s.expunge(st, st.object())
 	}
