@@ -71,20 +71,35 @@ func (s *Session) loadForFlush(ctx context.Context, st *state, p unsafe.Pointer,
 	return nil
 }
 
+// heldObject is a state with its object's address.
+type heldObject struct {
+	st *state
+	p  unsafe.Pointer
+}
+
+// relChanged returns the persistent objects whose relationships the
+// application changed since the last flush.
+func (s *Session) relChanged() []heldObject {
+	var out []heldObject
+	for st := range s.states {
+		if st.status != Persistent || !st.relDirty {
+			continue
+		}
+		if p := s.live(st); p != nil {
+			out = append(out, heldObject{st, p})
+		}
+	}
+	return out
+}
+
 // learnReplaced loads what the database has for relationships the
 // application replaced without loading (Many.Set on an unloaded
 // collection, One.Set on an unloaded one-to-one): the flush must know the
 // objects that left, to set their keys to NULL or delete them as orphans.
 // The fields keep what the application set.
 func (s *Session) learnReplaced(ctx context.Context) error {
-	for st := range s.states {
-		if st.status != Persistent || !st.relDirty {
-			continue
-		}
-		p := s.live(st)
-		if p == nil {
-			continue
-		}
+	for _, o := range s.relChanged() {
+		st, p := o.st, o.p
 		for _, r := range st.m.Relations() {
 			if r.Kind == mapper.ManyToOne || r.IsViewOnly() || !r.Loaded(p) {
 				continue
@@ -111,14 +126,8 @@ func (s *Session) prepareDeletes(ctx context.Context) error {
 			s.expunge(st, st.ptr) // never inserted (spec CAS-08)
 		}
 	}
-	for st := range s.states {
-		if st.status != Persistent || !st.relDirty {
-			continue
-		}
-		p := s.live(st)
-		if p == nil {
-			continue
-		}
+	for _, o := range s.relChanged() {
+		st, p := o.st, o.p
 		for _, r := range st.m.Relations() {
 			if !r.Cascades().Has(mapper.CascadeDeleteOrphan) || r.IsViewOnly() {
 				continue

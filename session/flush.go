@@ -141,18 +141,14 @@ func (s *Session) pendingRollback() error {
 // cascadeSaves adds the objects reachable from pending and changed objects
 // through save-update relationships.
 func (s *Session) cascadeSaves() error {
-	var from []*state
-	from = append(from, s.pending...)
-	for st := range s.states {
-		if st.status == Persistent && st.relDirty {
-			from = append(from, st)
-		}
+	var from []heldObject
+	for _, st := range s.pending {
+		from = append(from, heldObject{st, st.ptr})
 	}
-	for _, st := range from {
-		if p := s.live(st); p != nil {
-			if err := s.cascadeAdd(st.m, p); err != nil {
-				return err
-			}
+	from = append(from, s.relChanged()...)
+	for _, o := range from {
+		if err := s.cascadeAdd(o.st.m, o.p); err != nil {
+			return err
 		}
 	}
 	return nil
