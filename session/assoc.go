@@ -161,7 +161,7 @@ func (fl *flush) committedItems(st *state, p unsafe.Pointer, r *mapper.Relation)
 		old, _ := committedRel(st, r)
 		return old, nil
 	}
-	old, err := fl.s.loadRelatedFor(fl.ctx, st, p, r, true)
+	old, err := fl.s.loadRelated(fl.ctx, st, p, r, nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("session: flush: load %s.%s of %s: %w", st.m.Type().Name(), r.Name, st.describe(), err)
 	}

@@ -62,7 +62,7 @@ func (s *Session) cascadeDelete(ctx context.Context, st *state, p unsafe.Pointer
 // unit of work's own use: whatever r's loader strategy (spec REL-08: raise
 // loaders do not block a flush).
 func (s *Session) loadForFlush(ctx context.Context, st *state, p unsafe.Pointer, r *mapper.Relation) error {
-	items, err := s.loadRelatedFor(ctx, st, p, r, true)
+	items, err := s.loadRelated(ctx, st, p, r, nil, true)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Session) learnReplaced(ctx context.Context) error {
 			if _, known := committedRel(st, r); known {
 				continue
 			}
-			old, err := s.loadRelatedFor(ctx, st, p, r, true)
+			old, err := s.loadRelated(ctx, st, p, r, nil, true)
 			if err != nil {
 				return fmt.Errorf("session: flush: load %s.%s of %s: %w", st.m.Type().Name(), r.Name, st.describe(), err)
 			}

@@ -215,11 +215,16 @@ type level struct {
 	loads  []relLoad
 	path   []*mapper.Relation
 	sticky *stickyLoads // loads as objects keep them, made once
+	// plain levels load nothing eagerly: the unit of work's own loads.
+	plain bool
 }
 
 // how returns how lv's objects load r: the strategy, and the option that
 // chose it (nil when it is the declared one).
 func (lv *level) how(r *mapper.Relation) (mapper.Strategy, *relLoad) {
+	if lv.plain {
+		return mapper.Lazy, nil
+	}
 	for i := len(lv.loads) - 1; i >= 0; i-- {
 		if o := &lv.loads[i]; o.rel == r {
 			return o.strategy, o
@@ -264,40 +269,40 @@ func (lv *level) stick(s *Session, st *state) {
 }
 
 // lazyOptions returns the option the query that loaded st's object gave
-// for r, if it stays with the object (a contains-eager one does not); use
-// reports whether r's load must go through loadRelatedWith: it has such an
-// option, or its target's objects load relationships eagerly.
-func (s *Session) lazyOptions(st *state, r *mapper.Relation) (opt *relLoad, use bool) {
+// for r, if it stays with the object (a contains-eager one does not); or
+// nil.
+func (s *Session) lazyOptions(st *state, r *mapper.Relation) *relLoad {
 	if sk := st.sticky; sk != nil && sk.sess == s {
 		for i := len(sk.loads) - 1; i >= 0; i-- {
 			if o := &sk.loads[i]; o.rel == r {
 				if !o.contains {
-					return o, true
+					return o
 				}
 				break
 			}
 		}
 	}
-	for _, tr := range r.Target().Relations() {
-		if tr.Strategy() == mapper.Joined || tr.Strategy() == mapper.SelectIn {
-			return nil, true
-		}
-	}
-	return nil, false
+	return nil
 }
 
-// loadRelatedWith is the lazy load of r into the object at p, whose state
-// is st, when the object keeps an option for r (opt, or nil) or r's target
-// loads relationships eagerly: one SELECT, like loadRelated's, that also
-// loads what the options and the target's strategies ask for.
-func (s *Session) loadRelatedWith(ctx context.Context, st *state, p unsafe.Pointer, r *mapper.Relation, opt *relLoad) ([]unsafe.Pointer, error) {
+// loadRelated reads the objects r relates the object at p, whose state is
+// st, to: the lazy load of r, with one SELECT, which also loads what opt
+// (the option the object keeps for r, or nil) and the target's declared
+// strategies ask for. A many-to-one whose target the identity map has, or
+// whose key is NULL, costs no SQL. forFlush is the unit of work's own
+// load: it ignores a RaiseOnSQL strategy and loads nothing more.
+func (s *Session) loadRelated(ctx context.Context, st *state, p unsafe.Pointer, r *mapper.Relation, opt *relLoad, forFlush bool) ([]unsafe.Pointer, error) {
 	name := r.Owner.Type().Name() + "." + r.Name
 	strategy := r.Strategy()
 	if opt != nil {
 		strategy = opt.strategy
 	}
+	if forFlush {
+		strategy = mapper.Lazy
+	}
 	tm := r.Target()
 	child := (&level{m: st.m}).child(r, opt)
+	child.plain = forFlush
 	tt := tableNode(tm)
 	sel := &compile.Select{Columns: columnNodes(tt, tm.Fields()), From: []compile.FromItem{tt}}
 	var conds []compile.Expr

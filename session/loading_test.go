@@ -695,7 +695,7 @@ func TestREL06_CompositeKeys(t *testing.T) {
 		got, err := s12.Books.Get(e.ctx)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"b2"}, titles(got))
-		assert.Equal(t, []string{selectBooks + " WHERE (books.shelf_site = ?) AND (books.shelf_code = ?) ORDER BY books.id"}, e.sql())
+		assert.Equal(t, []string{selectBooks + " WHERE books.shelf_site = ? AND books.shelf_code = ? ORDER BY books.id"}, e.sql())
 	})
 }
 

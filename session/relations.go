@@ -6,7 +6,6 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/ore-go/ore"
 	"github.com/ore-go/ore/mapper"
 )
 
@@ -84,7 +83,7 @@ func (s *Session) LoadRelation(ctx context.Context, l *mapper.Link, p unsafe.Poi
 	}
 	// The options of the query that loaded the object stay with it (spec
 	// REL-13): a per-query strategy, and the options of what r loads.
-	opt, withOptions := s.lazyOptions(st, r)
+	opt := s.lazyOptions(st, r)
 	strategy := r.Strategy()
 	if opt != nil {
 		strategy = opt.strategy
@@ -95,94 +94,13 @@ func (s *Session) LoadRelation(ctx context.Context, l *mapper.Link, p unsafe.Poi
 	if s.failed != nil {
 		return s.pendingRollback()
 	}
-	var items []unsafe.Pointer
-	var err error
-	if withOptions {
-		items, err = s.loadRelatedWith(ctx, st, p, r, opt)
-	} else {
-		items, err = s.loadRelated(ctx, st, p, r)
-	}
+	items, err := s.loadRelated(ctx, st, p, r, opt, false)
 	if err != nil {
 		return err
 	}
 	snapshotRel(st, r, items)
 	r.SetLoaded(p, items)
 	return nil
-}
-
-// loadRelated reads the objects r relates the object at p to.
-func (s *Session) loadRelated(ctx context.Context, st *state, p unsafe.Pointer, r *mapper.Relation) ([]unsafe.Pointer, error) {
-	return s.loadRelatedFor(ctx, st, p, r, false)
-}
-
-// loadRelatedFor is loadRelated; forFlush ignores a RaiseOnSQL strategy,
-// which does not apply to the unit of work's own loads.
-func (s *Session) loadRelatedFor(ctx context.Context, st *state, p unsafe.Pointer, r *mapper.Relation, forFlush bool) ([]unsafe.Pointer, error) {
-	name := r.Owner.Type().Name() + "." + r.Name
-	raiseOnSQL := r.Strategy() == mapper.RaiseOnSQL && !forFlush
-	tm := r.Target()
-	if r.Kind == mapper.ManyToOne {
-		key, ok := referenceKey(st.m, r, p)
-		if !ok {
-			return nil, nil // a NULL key: nothing, and no SQL
-		}
-		if q, err, ok := s.fromIdentityMap(ctx, keyFromValues(tm, key), false); ok {
-			if err != nil && !isNotFound(err) {
-				return nil, err
-			}
-			return nonNil(q), nil
-		}
-		if raiseOnSQL {
-			return nil, invalid("%s is not available due to its RaiseOnSQL loader strategy", name)
-		}
-		q, err := s.getByKey(ctx, tm, key, false)
-		if err != nil && !isNotFound(err) {
-			return nil, err
-		}
-		return nonNil(q), nil
-	}
-	if raiseOnSQL {
-		return nil, invalid("%s is not available due to its RaiseOnSQL loader strategy", name)
-	}
-	if err := s.autoflush(ctx); err != nil {
-		return nil, err
-	}
-	tx, err := s.tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := ore.Select[any](selectList(tm)...).From(tm.Table())
-	owner := st.committed // the key the rows refer to is the one the database has
-	switch r.Kind {
-	case mapper.OneToMany, mapper.OneToOne:
-		for i, c := range r.Columns {
-			q = q.Where(ore.Raw[bool]("? = ?", tm.Table().Column(c), st.m.FieldFor(r.RefColumns[i]).Value(owner)))
-		}
-	case mapper.ManyToManyKind:
-		sec := r.Secondary
-		var on []ore.Expr[bool]
-		for i, c := range r.SecondaryRemote {
-			on = append(on, ore.Raw[bool]("? = ?", sec.Column(c), tm.Table().Column(tm.PrimaryKey()[i].Column.Name)))
-		}
-		q = q.Join(sec, ore.And(on...))
-		for i, c := range r.SecondaryLocal {
-			q = q.Where(ore.Raw[bool]("? = ?", sec.Column(c), st.m.FieldFor(r.RefColumns[i]).Value(owner)))
-		}
-	}
-	q = q.OrderBy(r.OrderTerms()...)
-	rows, err := tx.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("session: load %s: %w", name, err)
-	}
-	items, err := s.materialize(tm, rows, false)
-	if err != nil {
-		return nil, fmt.Errorf("session: load %s: %w", name, err)
-	}
-	if r.Kind == mapper.OneToOne && len(items) > 1 {
-		s.warn("%s is one-to-one, but %d rows refer to %s", name, len(items), st.describe())
-		items = items[:1]
-	}
-	return items, nil
 }
 
 func nonNil(p unsafe.Pointer) []unsafe.Pointer {
