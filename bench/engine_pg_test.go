@@ -231,26 +231,10 @@ func (e *pgEngine) cases() []engCase {
 		cs = append(cs, engCase{op: op, impl: impl, setup: e.truncate, step: step})
 	}
 	ctx, db := e.ctx, e.db
+	oreCases := oreEngineCases(ctx, db, e.truncate)
 
 	// read_one
-	add("read_one", implOre, func(tb testing.TB, i int) {
-		id := engID(i)
-		it, err := ore.One(ctx, db, engReadOne(id))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		checkItem(tb, &it, id)
-		engSinkItem = it
-	})
-	add("read_one", implOreOnce, func(tb testing.TB, i int) {
-		id := engID(i)
-		it, err := ore.One(ctx, db, engReadOnceStmt, engParamID.Bind(id))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		checkItem(tb, &it, id)
-		engSinkItem = it
-	})
+	cs = append(cs, oreCases["read_one"]...)
 	for _, q := range e.queriers() {
 		add("read_one", q.scan, func(tb testing.TB, i int) {
 			id := engID(i)
@@ -275,24 +259,7 @@ func (e *pgEngine) cases() []engCase {
 	}
 
 	// read_100
-	add("read_100", implOre, func(tb testing.TB, i int) {
-		lo := engLow(i)
-		items, err := ore.All(ctx, db, engReadMany(lo))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		checkItems(tb, items, lo)
-		engSinkItems = items
-	})
-	add("read_100", implOreOnce, func(tb testing.TB, i int) {
-		lo := engLow(i)
-		items, err := ore.All(ctx, db, engReadManyStmt, engParamLow.Bind(lo))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		checkItems(tb, items, lo)
-		engSinkItems = items
-	})
+	cs = append(cs, oreCases["read_100"]...)
 	for _, q := range e.queriers() {
 		add("read_100", q.scan, func(tb testing.TB, i int) {
 			lo := engLow(i)
@@ -327,20 +294,7 @@ func (e *pgEngine) cases() []engCase {
 	}
 
 	// insert_one
-	addInsert("insert_one", implOre, func(tb testing.TB, i int) {
-		id, err := ore.Scalar(ctx, db, engInsertOne(&engInput[i%len(engInput)]))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engSinkID = id
-	})
-	addInsert("insert_one", implOreOnce, func(tb testing.TB, i int) {
-		id, err := ore.Scalar(ctx, db, engInsertOneStmt, engInsertParams(&engInput[i%len(engInput)])...)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engSinkID = id
-	})
+	cs = append(cs, oreCases["insert_one"]...)
 	for _, q := range e.queriers() {
 		addInsert("insert_one", q.scan, func(tb testing.TB, i int) {
 			it := &engInput[i%len(engInput)]
@@ -354,20 +308,7 @@ func (e *pgEngine) cases() []engCase {
 	}
 
 	// insert_100
-	addInsert("insert_100", implOre, func(tb testing.TB, i int) {
-		r, err := db.Exec(ctx, engInsertMany(i))
-		if err != nil || r.RowsAffected != 100 {
-			tb.Fatal(r, err)
-		}
-		engSinkN = r.RowsAffected
-	})
-	addInsert("insert_100", implOreOnce, func(tb testing.TB, i int) {
-		r, err := db.Exec(ctx, engInsertManyStmt)
-		if err != nil || r.RowsAffected != 100 {
-			tb.Fatal(r, err)
-		}
-		engSinkN = r.RowsAffected
-	})
+	cs = append(cs, oreCases["insert_100"]...)
 	for _, q := range e.queriers() {
 		addInsert("insert_100", q.scan, func(tb testing.TB, i int) {
 			args := make([]any, 0, 700)
@@ -383,22 +324,7 @@ func (e *pgEngine) cases() []engCase {
 	}
 
 	// update_one
-	add("update_one", implOre, func(tb testing.TB, i int) {
-		it := &engInput[i%len(engInput)]
-		r, err := db.Exec(ctx, engUpdate(engID(i), it.Qty, it.Price))
-		if err != nil || r.RowsAffected != 1 {
-			tb.Fatal(r, err)
-		}
-		engSinkN = r.RowsAffected
-	})
-	add("update_one", implOreOnce, func(tb testing.TB, i int) {
-		it := &engInput[i%len(engInput)]
-		r, err := db.Exec(ctx, engUpdateStmt, engParamQty.Bind(it.Qty), engParamPrice.Bind(it.Price), engParamID.Bind(engID(i)))
-		if err != nil || r.RowsAffected != 1 {
-			tb.Fatal(r, err)
-		}
-		engSinkN = r.RowsAffected
-	})
+	cs = append(cs, oreCases["update_one"]...)
 	for _, q := range e.queriers() {
 		add("update_one", q.scan, func(tb testing.TB, i int) {
 			it := &engInput[i%len(engInput)]

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -305,4 +306,95 @@ func firstID(items []engItem) int64 {
 		return 0
 	}
 	return items[0].ID
+}
+
+// oreEngineCases returns the cases of ore (implOre, implOreOnce) for each
+// operation, by operation: the same on every database. truncate empties
+// the table inserts go to, before each insert case.
+func oreEngineCases(ctx context.Context, db *ore.DB, truncate func(tb testing.TB)) map[string][]engCase {
+	out := map[string][]engCase{}
+	add := func(op, impl string, setup func(tb testing.TB), step func(tb testing.TB, i int)) {
+		out[op] = append(out[op], engCase{op: op, impl: impl, setup: setup, step: step})
+	}
+	add("read_one", implOre, nil, func(tb testing.TB, i int) {
+		id := engID(i)
+		it, err := ore.One(ctx, db, engReadOne(id))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		checkItem(tb, &it, id)
+		engSinkItem = it
+	})
+	add("read_one", implOreOnce, nil, func(tb testing.TB, i int) {
+		id := engID(i)
+		it, err := ore.One(ctx, db, engReadOnceStmt, engParamID.Bind(id))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		checkItem(tb, &it, id)
+		engSinkItem = it
+	})
+	add("read_100", implOre, nil, func(tb testing.TB, i int) {
+		lo := engLow(i)
+		items, err := ore.All(ctx, db, engReadMany(lo))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		checkItems(tb, items, lo)
+		engSinkItems = items
+	})
+	add("read_100", implOreOnce, nil, func(tb testing.TB, i int) {
+		lo := engLow(i)
+		items, err := ore.All(ctx, db, engReadManyStmt, engParamLow.Bind(lo))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		checkItems(tb, items, lo)
+		engSinkItems = items
+	})
+	add("insert_one", implOre, truncate, func(tb testing.TB, i int) {
+		id, err := ore.Scalar(ctx, db, engInsertOne(&engInput[i%len(engInput)]))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		engSinkID = id
+	})
+	add("insert_one", implOreOnce, truncate, func(tb testing.TB, i int) {
+		id, err := ore.Scalar(ctx, db, engInsertOneStmt, engInsertParams(&engInput[i%len(engInput)])...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		engSinkID = id
+	})
+	add("insert_100", implOre, truncate, func(tb testing.TB, i int) {
+		r, err := db.Exec(ctx, engInsertMany(i))
+		if err != nil || r.RowsAffected != 100 {
+			tb.Fatal(r, err)
+		}
+		engSinkN = r.RowsAffected
+	})
+	add("insert_100", implOreOnce, truncate, func(tb testing.TB, i int) {
+		r, err := db.Exec(ctx, engInsertManyStmt)
+		if err != nil || r.RowsAffected != 100 {
+			tb.Fatal(r, err)
+		}
+		engSinkN = r.RowsAffected
+	})
+	add("update_one", implOre, nil, func(tb testing.TB, i int) {
+		it := &engInput[i%len(engInput)]
+		r, err := db.Exec(ctx, engUpdate(engID(i), it.Qty, it.Price))
+		if err != nil || r.RowsAffected != 1 {
+			tb.Fatal(r, err)
+		}
+		engSinkN = r.RowsAffected
+	})
+	add("update_one", implOreOnce, nil, func(tb testing.TB, i int) {
+		it := &engInput[i%len(engInput)]
+		r, err := db.Exec(ctx, engUpdateStmt, engParamQty.Bind(it.Qty), engParamPrice.Bind(it.Price), engParamID.Bind(engID(i)))
+		if err != nil || r.RowsAffected != 1 {
+			tb.Fatal(r, err)
+		}
+		engSinkN = r.RowsAffected
+	})
+	return out
 }
