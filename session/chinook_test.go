@@ -837,6 +837,8 @@ func TestChinook_UOW06_DeleteCustomerWithInvoices(t *testing.T) {
 		luis, err := session.Get[Customer](e.ctx, s, 1)
 		require.NoError(t, err)
 		require.NoError(t, s.Delete(luis))
+		// A new row in the same flush: it is not written either.
+		require.NoError(t, s.Add(&Genre{GenreID: 9999, Name: ptr("Skiffle")}))
 		e.reset()
 		// Invoices are not cascaded from their customer: the flush loads
 		// them to set their customer_id to NULL before deleting the
@@ -856,6 +858,7 @@ func TestChinook_UOW06_DeleteCustomerWithInvoices(t *testing.T) {
 		// Nothing changed in the database.
 		assert.Equal(t, invoices, sqlInts(t, e, invoicesSQL))
 		assert.Equal(t, []int64{1}, sqlInts(t, e, "SELECT customer_id FROM customer WHERE customer_id = 1"))
+		assert.Empty(t, sqlInts(t, e, "SELECT genre_id FROM genre WHERE genre_id = 9999"))
 	})
 }
 

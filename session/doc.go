@@ -141,7 +141,8 @@
 // Deleting a parent without the delete cascade sets its children's keys
 // to NULL, loading the children if they are not loaded. A foreign key
 // field that cannot hold NULL (an int64) then makes the flush fail before
-// it writes anything: make it a pointer, or cascade the delete.
+// it writes any row (it has only read the children): make it a pointer,
+// or cascade the delete.
 //
 // # Cascades
 //

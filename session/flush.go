@@ -237,6 +237,9 @@ func (fl *flush) run() error {
 	if err := fl.nullChildren(); err != nil {
 		return err
 	}
+	if err := fl.checkNullable(); err != nil {
+		return err
+	}
 	fl.rowSwitches()
 	order, err := fl.order()
 	if err != nil {
@@ -753,6 +756,34 @@ func (fl *flush) applyForeignKeys(st *state) error {
 	return nil
 }
 
+// checkNullable refuses, before any row is written, a flush that would
+// have to set to NULL a foreign key field that cannot hold NULL: a child
+// left by its parent (removed from its collection, or its parent deleted)
+// whose key is an int64, say.
+func (fl *flush) checkNullable() error {
+	var left []*state // in the order they joined the session, for a stable error
+	for c := range fl.orphaned {
+		if st := fl.s.own(c); st != nil && !slices.Contains(fl.deletes, st) {
+			left = append(left, st)
+		}
+	}
+	slices.SortFunc(left, func(a, b *state) int { return cmp.Compare(a.insertOrder, b.insertOrder) })
+	for _, st := range left {
+		c := fl.objs[st]
+		for _, col := range fl.orphaned[c].Columns {
+			if f := st.m.FieldFor(col); !nullable(f.Type()) && !f.IsZero(c) {
+				return nullError(st.m, st, f)
+			}
+		}
+	}
+	return nil
+}
+
+func nullError(m *mapper.Mapping, st *state, f *mapper.Field) error {
+	return fmt.Errorf("session: %w: %s.%s would have to be set to NULL (it no longer refers to a row), but its type %s cannot hold NULL; make it a pointer, or cascade the delete",
+		ErrFlush, describeObj(m, st), f.Name, f.Type())
+}
+
 // setKey sets the columns cols of the object at p (of m) to the primary
 // key of the object at target (of tm), or to NULL if target is nil. A
 // field that cannot hold NULL (an int64, say) is an error: writing its zero
@@ -765,9 +796,7 @@ func (fl *flush) setKey(cols []string, m *mapper.Mapping, p unsafe.Pointer, tm *
 			v = tm.PrimaryKey()[i].Value(target)
 		}
 		if target == nil && !nullable(f.Type()) {
-			st := stateFor(p)
-			return fmt.Errorf("session: %w: %s.%s would have to be set to NULL (it no longer refers to a row), but its type %s cannot hold NULL; make it a pointer, or cascade the delete",
-				ErrFlush, describeObj(m, st), f.Name, f.Type())
+			return nullError(m, stateFor(p), f)
 		}
 		if target == nil && f.IsZero(p) {
 			continue
